@@ -1,0 +1,137 @@
+//! `rehash verify` agrees with every vector of the core catalogue. The
+//! `family` hint is passed only for the families that ../shared/vectors/README.md
+//! lists as not self-describing; every other string must be recognised alone.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Families whose strings are not self-describing (../shared/vectors/README.md, "Hints").
+const HINTED: &[&str] = &[
+    "md5_hex",
+    "sha1_hex",
+    "sha256_hex",
+    "sha512_hex",
+    "md5_md5_hex",
+    "ntlm",
+    "mysql41",
+    "postgres_md5",
+    "md5_pass_salt",
+    "md5_salt_pass",
+    "sha1_salt_pass",
+    "sha256_salt_pass",
+    "sha256_pass_salt",
+    "sha512_pass_salt",
+    "vbulletin",
+    "des_crypt",
+    "mysql323",
+    "hex_md4",
+    "bigcrypt",
+];
+
+fn vectors() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+    if dir.join("valid_invalid.jsonl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!("\n!!! SKIPPED: shared vectors not found at {}\n", dir.display());
+        None
+    }
+}
+
+fn run_verify(input: &str) -> Vec<Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rehash"))
+        .arg("verify")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn rehash");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "exit status {:?}", out.status);
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("output line is JSON"))
+        .collect()
+}
+
+fn check_file(name: &str) {
+    let Some(dir) = vectors() else { return };
+    let text = std::fs::read_to_string(dir.join(name)).expect("read vectors");
+    let mut input = String::new();
+    let mut expect = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut v: Value = serde_json::from_str(line).expect("json");
+        let family = v.get("family").and_then(Value::as_str).map(str::to_owned);
+        if let Some(f) = &family {
+            if !HINTED.contains(&f.as_str()) {
+                v.as_object_mut().expect("object").remove("family");
+            }
+        }
+        expect.push((v["id"].clone(), v["expect"].as_str().expect("expect").to_owned(), family));
+        input.push_str(&v.to_string());
+        input.push('\n');
+    }
+    let got = run_verify(&input);
+    assert_eq!(got.len(), expect.len(), "one output line per input line");
+    let mut failures = Vec::new();
+    for ((id, want, family), out) in expect.iter().zip(&got) {
+        assert_eq!(&out["id"], id, "output order follows input");
+        let result = out["result"].as_str().unwrap_or_default();
+        let ok = match want.as_str() {
+            "valid" | "invalid" => result == want && out["scheme"].as_str() == family.as_deref(),
+            "error" => result == "error",
+            "not_valid" => result == "error" || result == "invalid",
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{id}: expect {want} ({family:?}), got {out}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn agrees_with_core_valid_invalid() {
+    check_file("valid_invalid.jsonl");
+}
+
+#[test]
+fn agrees_with_core_malformed() {
+    check_file("malformed.jsonl");
+}
+
+#[test]
+fn a_bad_line_never_stops_the_run() {
+    let input = "not json\n{\"id\":1}\n{\"id\":2,\"password\":\"password\",\"hash\":\"5f4dcc3b5aa765d61d8327deb882cf99\",\"family\":\"md5_hex\"}\n{\"id\":3,\"password\":\"x\",\"hash\":\"$1$$\"}\n";
+    let got = run_verify(input);
+    let results: Vec<&str> = got.iter().map(|v| v["result"].as_str().unwrap_or_default()).collect();
+    assert_eq!(results, ["error", "error", "valid", "error"]);
+    assert_eq!(got[2]["scheme"], "md5_hex");
+    assert_eq!(got[2]["needs_upgrade"], true);
+    // Nothing of the input's secrets is echoed.
+    let all = got.iter().map(Value::to_string).collect::<String>();
+    assert!(!all.contains("5f4dcc3b") && !all.contains("password\""), "{all}");
+}
+
+#[test]
+fn reads_a_file_with_input() {
+    let dir = std::env::temp_dir().join(format!("rehash-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let f = dir.join("in.jsonl");
+    std::fs::write(
+        &f,
+        "{\"id\":\"a\",\"password\":\"password\",\"hash\":\"{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\"}\n",
+    )
+    .expect("write");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_rehash")).args(["verify", "--input"]).arg(&f).output().expect("run");
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["result"], "valid");
+    assert_eq!(v["scheme"], "ldap_sha1");
+    let _ = std::fs::remove_dir_all(&dir);
+}

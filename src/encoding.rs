@@ -1,0 +1,163 @@
+//! Text encodings that stored hashes use: hex, the base64 flavours, and the
+//! little-endian "crypt64" of md5-crypt, phpass and friends.
+//!
+//! Every decoder returns `None` on bad input; none panics.
+
+use base64ct::{Base64Bcrypt, Base64Unpadded, Encoding};
+
+/// The crypt(3) alphabet, also used by phpass and md5-crypt.
+pub(crate) const CRYPT64: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Value of one crypt64 character.
+pub(crate) fn crypt64_value(c: u8) -> Option<u32> {
+    match c {
+        b'.' => Some(0),
+        b'/' => Some(1),
+        b'0'..=b'9' => Some(u32::from(c - b'0') + 2),
+        b'A'..=b'Z' => Some(u32::from(c - b'A') + 12),
+        b'a'..=b'z' => Some(u32::from(c - b'a') + 38),
+        _ => None,
+    }
+}
+
+/// True when every byte is in the crypt64 alphabet.
+pub(crate) fn is_crypt64(s: &str) -> bool {
+    s.bytes().all(|c| crypt64_value(c).is_some())
+}
+
+/// Append the `n` low 6-bit groups of `v`, least significant first (crypt's `to64`).
+pub(crate) fn push_crypt64(out: &mut String, mut v: u32, n: usize) {
+    for _ in 0..n {
+        out.push(char::from(CRYPT64[(v & 0x3f) as usize]));
+        v >>= 6;
+    }
+}
+
+/// Encode bytes the way md5-crypt and phpass do: three bytes at a time,
+/// little-endian, in the byte order the caller already arranged.
+pub(crate) fn crypt64_le(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut v = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            v |= u32::from(*b) << (8 * i);
+        }
+        push_crypt64(&mut out, v, chunk.len() + 1);
+    }
+    out
+}
+
+fn hex_nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decode hex of either case.
+pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks_exact(2)
+        .map(|p| match p {
+            [hi, lo] => Some(hex_nibble(*hi)? << 4 | hex_nibble(*lo)?),
+            _ => None,
+        })
+        .collect()
+}
+
+/// True when `s` is non-empty hex of either case.
+pub(crate) fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Lower-case hex.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Standard base64; padding optional (stores differ), `=` only at the end.
+pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let trimmed = s.trim_end_matches('=');
+    if s.len() - trimmed.len() > 2 {
+        return None;
+    }
+    Base64Unpadded::decode_vec(trimmed).ok()
+}
+
+/// Standard base64 without padding (PHC strings).
+pub(crate) fn b64_encode_unpadded(bytes: &[u8]) -> String {
+    Base64Unpadded::encode_string(bytes)
+}
+
+/// passlib's "adapted base64": standard alphabet with `.` for `+`, no padding.
+pub(crate) fn ab64_decode(s: &str) -> Option<Vec<u8>> {
+    if s.contains('+') {
+        return None;
+    }
+    b64_decode(&s.replace('.', "+"))
+}
+
+/// passlib's "adapted base64" encoder.
+pub(crate) fn ab64_encode(bytes: &[u8]) -> String {
+    Base64Unpadded::encode_string(bytes).replace('+', ".")
+}
+
+/// OpenBSD bcrypt's base64 (`./A-Za-z0-9`, no padding).
+pub(crate) fn bcrypt64_decode(s: &str) -> Option<Vec<u8>> {
+    Base64Bcrypt::decode_vec(s).ok()
+}
+
+/// OpenBSD bcrypt's base64 encoder.
+pub(crate) fn bcrypt64_encode(bytes: &[u8]) -> String {
+    Base64Bcrypt::encode_string(bytes)
+}
+
+/// Parse a decimal number made only of ASCII digits (no sign, no spaces),
+/// saturating instead of overflowing so callers can report the value.
+pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0u64, |acc, c| acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(hex_decode("00ffAa").as_deref(), Some(&[0, 255, 170][..]));
+        assert_eq!(hex_lower(&[0, 255, 170]), "00ffaa");
+        assert!(hex_decode("0g").is_none());
+        assert!(hex_decode("0").is_none());
+    }
+
+    #[test]
+    fn base64_flavours() {
+        assert_eq!(b64_decode("aGFzaA==").as_deref(), Some(&b"hash"[..]));
+        assert_eq!(b64_decode("aGFzaA").as_deref(), Some(&b"hash"[..]));
+        assert!(b64_decode("aGFzaA===").is_none());
+        assert!(b64_decode("not-base64").is_none());
+        assert_eq!(ab64_encode(&[0xfb, 0xff]), "./8");
+        assert_eq!(ab64_decode("./8").as_deref(), Some(&[0xfb, 0xff][..]));
+    }
+
+    #[test]
+    fn decimal_saturates() {
+        assert_eq!(parse_decimal("99999999999999999999"), Some(u64::MAX));
+        assert_eq!(parse_decimal("-1"), None);
+        assert_eq!(parse_decimal("42"), Some(42));
+    }
+}

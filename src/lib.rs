@@ -1,0 +1,62 @@
+//! # rehash
+//!
+//! Identify, verify and upgrade the password hashes that applications really
+//! hold: raw and salted MD5/SHA digests, md5-crypt, SHA-crypt, DES crypts,
+//! phpass, Django, Werkzeug, LDAP, PBKDF2, bcrypt, scrypt, yescrypt and Argon2.
+//! Every comparison is constant-time, every cost parameter read from a stored
+//! string is checked against a ceiling before any work, and a successful verify
+//! of anything below the policy's target tells you to store a fresh Argon2id
+//! hash.
+//!
+//! ```
+//! use rehash::{Policy, Scheme, Stored, Target, Verification};
+//!
+//! // Production policies keep the OWASP floor; tests may go lower.
+//! let policy = Policy::builder()
+//!     .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+//!     .allow_weak_target_for_tests()
+//!     .declare(Scheme::Md5Hex) // our table holds bare md5 hex digests
+//!     .build()?;
+//!
+//! // A self-describing string needs no declaration.
+//! let v = policy.verify(b"password", "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0")?;
+//! assert!(v.is_valid() && v.needs_upgrade());
+//! assert!(!policy.verify(b"Password", "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0")?.is_valid());
+//!
+//! // A bare hex digest resolves through the declared scheme.
+//! let v = policy.verify(b"password", "5f4dcc3b5aa765d61d8327deb882cf99")?;
+//! assert!(v.is_valid() && v.needs_upgrade());
+//! let new_hash = policy.hash(b"password")?;
+//! assert!(new_hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+//! assert_eq!(policy.identify(new_hash.as_str())?.scheme, Scheme::Argon2id);
+//!
+//! // Without a declaration, a 32-hex string is an error naming its candidates.
+//! let err = rehash::identify("5f4dcc3b5aa765d61d8327deb882cf99").unwrap_err();
+//! assert!(err.to_string().contains("md5_hex"));
+//! # Ok::<(), rehash::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod encoding;
+mod error;
+mod policy;
+mod scheme;
+
+pub use error::{Error, Result};
+pub use policy::{Ceilings, Policy, PolicyBuilder, Stored, Target, Verification};
+pub use scheme::{DigestEncoding, Identified, Kind, Params, Recipe, SaltLayout, Scheme};
+
+/// The family and parameters of a self-describing stored string, under the
+/// default ceilings. A string that is not self-describing (a bare hex digest,
+/// a `hash:salt` pair, a DES crypt) is an [`Error::Ambiguous`] naming the
+/// schemes it could be: resolve it with [`Policy::identify`] and a declared
+/// scheme, or [`Stored::with_scheme`].
+pub fn identify(stored: &str) -> Result<Identified> {
+    Policy::default().identify(stored)
+}
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,127 @@
+//! Argon2 (RFC 9106) PHC strings, bare or in Django's `argon2$` wrapper.
+//! The KDF is the `argon2` crate's; parameters are checked against the
+//! ceilings here, before the crate allocates anything.
+
+use argon2::{Algorithm, Argon2, Version};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use super::{Identified, Params, Scheme};
+use crate::encoding::{b64_decode, b64_encode_unpadded, parse_decimal};
+use crate::error::{Error, Result};
+use crate::policy::Ceilings;
+
+pub(crate) struct Parsed {
+    scheme: Scheme,
+    alg: Algorithm,
+    version: Version,
+    m: u32,
+    t: u32,
+    p: u32,
+    salt: Vec<u8>,
+    expected: Vec<u8>,
+}
+
+fn num(scheme: Scheme, name: &'static str, s: &str) -> Result<u32> {
+    let v = parse_decimal(s).ok_or(Error::malformed(scheme, name))?;
+    u32::try_from(v).map_err(|_| Error::too_big(scheme, name, v, u32::MAX.into()))
+}
+
+impl Parsed {
+    /// `$argon2id$v=19$m=…,t=…,p=…$salt$hash`; `wrapper` is
+    /// `Some(DjangoArgon2)` when the string came in Django's `argon2$` prefix
+    /// (then the leading `$` is absent).
+    pub(crate) fn parse(s: &str, wrapper: Option<Scheme>) -> Result<Self> {
+        let body = s.strip_prefix('$').unwrap_or(s);
+        let mut f = body.split('$');
+        let alg_name = f.next().unwrap_or_default();
+        let (own, alg) = match alg_name {
+            "argon2id" => (Scheme::Argon2id, Algorithm::Argon2id),
+            "argon2i" => (Scheme::Argon2i, Algorithm::Argon2i),
+            "argon2d" => (Scheme::Argon2d, Algorithm::Argon2d),
+            _ => return Err(Error::malformed(wrapper.unwrap_or(Scheme::Argon2id), "algorithm")),
+        };
+        let scheme = wrapper.unwrap_or(own);
+        let mut next = f.next().ok_or(Error::malformed(scheme, "missing parameters"))?;
+        let version = match next.strip_prefix("v=") {
+            Some(v) => {
+                next = f.next().ok_or(Error::malformed(scheme, "missing parameters"))?;
+                match v {
+                    "19" => Version::V0x13,
+                    "16" => Version::V0x10,
+                    _ => return Err(Error::malformed(scheme, "version")),
+                }
+            }
+            None => Version::V0x10,
+        };
+        let mut kv = next.split(',');
+        let mut field = |key: &str| -> Result<u32> {
+            let item = kv.next().and_then(|x| x.strip_prefix(key));
+            num(scheme, "parameter", item.ok_or(Error::malformed(scheme, "parameters must be m=,t=,p="))?)
+        };
+        let (m, t, p) = (field("m=")?, field("t=")?, field("p=")?);
+        if kv.next().is_some() {
+            return Err(Error::Unsupported { scheme, what: "parameters beyond m, t, p (keyid, data)" });
+        }
+        let (salt, hash) = match (f.next(), f.next(), f.next()) {
+            (Some(s), Some(h), None) => (s, h),
+            _ => return Err(Error::malformed(scheme, "expected salt and hash")),
+        };
+        if salt.contains('=') || hash.contains('=') {
+            return Err(Error::malformed(scheme, "PHC base64 has no padding"));
+        }
+        let salt = b64_decode(salt).filter(|s| s.len() >= 8 && s.len() <= 64);
+        let salt = salt.ok_or(Error::malformed(scheme, "salt must be base64 of 8-64 bytes"))?;
+        let expected = b64_decode(hash).filter(|h| h.len() >= 4 && h.len() <= 128);
+        let expected = expected.ok_or(Error::malformed(scheme, "hash must be base64 of 4-128 bytes"))?;
+        if t == 0 || p == 0 || u64::from(m) < 8 * u64::from(p) {
+            return Err(Error::too_big(scheme, "t/p/m", 0, 1));
+        }
+        Ok(Parsed { scheme, alg, version, m, t, p, salt, expected })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        let version = match self.version {
+            Version::V0x10 => 16,
+            Version::V0x13 => 19,
+        };
+        Identified {
+            scheme: self.scheme,
+            params: Params::Argon2 { m_kib: self.m, t: self.t, p: self.p, version },
+        }
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        c.parallelism(self.scheme, self.p.into())?;
+        c.memory_bytes(self.scheme, u128::from(self.m) * 1024)?;
+        if u64::from(self.t) > u64::from(c.argon2_passes) {
+            return Err(Error::too_big(self.scheme, "t", self.t.into(), c.argon2_passes.into()));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        let params = argon2::Params::new(self.m, self.t, self.p, Some(self.expected.len()))
+            .map_err(|_| Error::malformed(self.scheme, "parameters rejected by argon2"))?;
+        let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
+        Argon2::new(self.alg, self.version, params)
+            .hash_password_into(password, &self.salt, &mut out)
+            .map_err(|_| Error::malformed(self.scheme, "rejected by argon2"))?;
+        Ok(out.as_slice().ct_eq(&self.expected))
+    }
+}
+
+/// A new `$argon2id$v=19$…` string with a 32-byte tag.
+pub(crate) fn hash_argon2id(password: &[u8], m: u32, t: u32, p: u32, salt: &[u8]) -> Result<String> {
+    let params = argon2::Params::new(m, t, p, Some(32))
+        .map_err(|_| Error::InvalidConfig("argon2 parameters".into()))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(password, salt, out.as_mut_slice())
+        .map_err(|_| Error::InvalidConfig("argon2 rejected the input".into()))?;
+    Ok(format!(
+        "$argon2id$v=19$m={m},t={t},p={p}${}${}",
+        b64_encode_unpadded(salt),
+        b64_encode_unpadded(out.as_slice())
+    ))
+}

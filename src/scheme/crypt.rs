@@ -1,0 +1,219 @@
+//! The crypt(3) families of Unix shadow files: md5-crypt and Apache's apr1
+//! (written here: no maintained crate provides them), SHA-crypt (the
+//! `sha-crypt` crate) and yescrypt (the `yescrypt` crate).
+
+use md5::{Digest as _, Md5};
+use sha_crypt::{PasswordVerifier as _, ShaCrypt as ShaCryptHasher};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use super::{Identified, Params, Scheme};
+use crate::encoding::{crypt64_le, is_crypt64, parse_decimal};
+use crate::error::{Error, Result};
+use crate::policy::Ceilings;
+
+/// `$1$salt$hash` or `$apr1$salt$hash`.
+pub(crate) struct Md5Crypt<'a> {
+    apr1: bool,
+    salt: &'a str,
+    checksum: &'a str,
+}
+
+impl<'a> Md5Crypt<'a> {
+    pub(crate) fn parse(s: &'a str, apr1: bool) -> Result<Self> {
+        let scheme = if apr1 { Scheme::Apr1 } else { Scheme::Md5Crypt };
+        let rest =
+            s.strip_prefix(if apr1 { "$apr1$" } else { "$1$" }).ok_or(Error::malformed(scheme, "prefix"))?;
+        let (salt, checksum) = rest.split_once('$').ok_or(Error::malformed(scheme, "missing `$`"))?;
+        if salt.is_empty() || salt.len() > 8 || !is_crypt64(salt) {
+            return Err(Error::malformed(scheme, "salt must be 1-8 crypt64 characters"));
+        }
+        if checksum.len() != 22 || !is_crypt64(checksum) {
+            return Err(Error::malformed(scheme, "checksum must be 22 crypt64 characters"));
+        }
+        Ok(Md5Crypt { apr1, salt, checksum })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        let scheme = if self.apr1 { Scheme::Apr1 } else { Scheme::Md5Crypt };
+        Identified { scheme, params: Params::Fixed }
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Choice {
+        let magic: &[u8] = if self.apr1 { b"$apr1$" } else { b"$1$" };
+        let got = md5_crypt_checksum(password, self.salt.as_bytes(), magic);
+        got.as_bytes().ct_eq(self.checksum.as_bytes())
+    }
+}
+
+/// Poul-Henning Kamp's md5-crypt: 1000 rounds of MD5 over password, salt and
+/// the previous digest, output in crypt64 with its fixed byte permutation.
+pub(crate) fn md5_crypt_checksum(pw: &[u8], salt: &[u8], magic: &[u8]) -> String {
+    let alt: Zeroizing<[u8; 16]> =
+        Zeroizing::new(Md5::new().chain_update(pw).chain_update(salt).chain_update(pw).finalize().into());
+    let mut ctx = Md5::new().chain_update(pw).chain_update(magic).chain_update(salt);
+    let mut left = pw.len();
+    while left > 0 {
+        let n = left.min(16);
+        ctx.update(alt.get(..n).unwrap_or_default());
+        left -= n;
+    }
+    let first = pw.first().copied().unwrap_or(0);
+    let mut i = pw.len();
+    while i > 0 {
+        ctx.update([if i & 1 == 1 { 0 } else { first }]);
+        i >>= 1;
+    }
+    let mut fin: [u8; 16] = ctx.finalize().into();
+    for round in 0..1000 {
+        let mut c = Md5::new();
+        if round & 1 == 1 {
+            c.update(pw);
+        } else {
+            c.update(fin);
+        }
+        if round % 3 != 0 {
+            c.update(salt);
+        }
+        if round % 7 != 0 {
+            c.update(pw);
+        }
+        if round & 1 == 1 {
+            c.update(fin);
+        } else {
+            c.update(pw);
+        }
+        fin = c.finalize().into();
+    }
+    let f = fin;
+    let ordered = Zeroizing::new([
+        f[12], f[6], f[0], f[13], f[7], f[1], f[14], f[8], f[2], f[15], f[9], f[3], f[5], f[10], f[4], f[11],
+    ]);
+    fin.iter_mut().for_each(|b| *b = 0);
+    crypt64_le(ordered.as_slice())
+}
+
+/// `$5$[rounds=N$]salt$hash` and `$6$…`.
+pub(crate) struct ShaCrypt<'a> {
+    s: &'a str,
+    sha512: bool,
+    rounds: u64,
+}
+
+impl<'a> ShaCrypt<'a> {
+    pub(crate) fn parse(s: &'a str) -> Result<Self> {
+        let sha512 = s.starts_with("$6$");
+        let scheme = if sha512 { Scheme::Sha512Crypt } else { Scheme::Sha256Crypt };
+        let mut fields = s.get(3..).unwrap_or_default().split('$');
+        let mut first = fields.next().unwrap_or_default();
+        let mut rounds = 5000;
+        if let Some(r) = first.strip_prefix("rounds=") {
+            rounds = parse_decimal(r).ok_or(Error::malformed(scheme, "rounds"))?;
+            first = fields.next().ok_or(Error::malformed(scheme, "missing salt"))?;
+        }
+        let salt = first;
+        let checksum = fields.next().ok_or(Error::malformed(scheme, "missing checksum"))?;
+        if fields.next().is_some() {
+            return Err(Error::malformed(scheme, "too many fields"));
+        }
+        if salt.len() > 16 || !is_crypt64(salt) {
+            return Err(Error::malformed(scheme, "salt must be at most 16 crypt64 characters"));
+        }
+        let want = if sha512 { 86 } else { 43 };
+        if checksum.len() != want || !is_crypt64(checksum) {
+            return Err(Error::malformed(scheme, "checksum length or alphabet"));
+        }
+        // glibc clamps and records rounds in 1000..=999_999_999.
+        if !(1000..=999_999_999).contains(&rounds) {
+            return Err(Error::too_big(scheme, "rounds", rounds, 999_999_999));
+        }
+        Ok(ShaCrypt { s, sha512, rounds })
+    }
+
+    fn scheme(&self) -> Scheme {
+        if self.sha512 {
+            Scheme::Sha512Crypt
+        } else {
+            Scheme::Sha256Crypt
+        }
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        Identified { scheme: self.scheme(), params: Params::Rounds(self.rounds) }
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        c.iterations(self.scheme(), "rounds", self.rounds)
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        match ShaCryptHasher::default().verify_password(password, self.s) {
+            Ok(()) => Ok(Choice::from(1)),
+            Err(password_hash::Error::PasswordInvalid) => Ok(Choice::from(0)),
+            Err(_) => Err(Error::malformed(self.scheme(), "rejected by sha-crypt")),
+        }
+    }
+}
+
+/// `$y$params$salt$hash`.
+pub(crate) struct Yescrypt<'a> {
+    s: &'a str,
+    log_n: u8,
+    r: u32,
+    p: u32,
+}
+
+impl<'a> Yescrypt<'a> {
+    pub(crate) fn parse(s: &'a str) -> Result<Self> {
+        let sch = Scheme::Yescrypt;
+        let mut f = s.get(3..).unwrap_or_default().split('$');
+        let params = f.next().unwrap_or_default();
+        let salt = f.next().ok_or(Error::malformed(sch, "missing salt"))?;
+        let hash = f.next().ok_or(Error::malformed(sch, "missing hash"))?;
+        if f.next().is_some() || !is_crypt64(salt) || hash.len() != 43 || !is_crypt64(hash) {
+            return Err(Error::malformed(sch, "fields"));
+        }
+        let parsed: yescrypt::Params = params.parse().map_err(|_| Error::malformed(sch, "parameters"))?;
+        let n = parsed.n();
+        if !n.is_power_of_two() || n < 2 {
+            return Err(Error::malformed(sch, "N must be a power of two"));
+        }
+        let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| Error::malformed(sch, "N"))?;
+        let (r, p) = (parsed.r(), parsed.p());
+        Ok(Yescrypt { s, log_n, r, p })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        Identified {
+            scheme: Scheme::Yescrypt,
+            params: Params::Yescrypt { log_n: self.log_n, r: self.r, p: self.p },
+        }
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        c.parallelism(Scheme::Yescrypt, u64::from(self.p))?;
+        let bytes = 128u128 * (1u128 << self.log_n) * u128::from(self.r);
+        c.memory_bytes(Scheme::Yescrypt, bytes)
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        match yescrypt::Yescrypt::default().verify_password(password, self.s) {
+            Ok(()) => Ok(Choice::from(1)),
+            Err(password_hash::Error::PasswordInvalid) => Ok(Choice::from(0)),
+            Err(_) => Err(Error::malformed(Scheme::Yescrypt, "rejected by yescrypt")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yescrypt_params_of_debian_default() {
+        // `j9T`: flavor j, N = 2^12, r = 32.
+        let y = Yescrypt::parse("$y$j9T$rY7B4.J/oqqBijSi3Kg8c0$XoBTmffDpNVJPt0ULPAJC4kPklgMLIc78O5z41kvAA5");
+        let y = y.ok().map(|y| (y.log_n, y.r, y.p));
+        assert_eq!(y, Some((12, 32, 1)));
+    }
+}

@@ -1,0 +1,449 @@
+//! Raw and salted digests, described as data.
+//!
+//! A [`Recipe`] is a composition in hashcat's notation (`md5($pass)`,
+//! `sha256($salt.$pass)`, `md5(md5($pass).$salt)`, `md4(utf16le($pass))`), an
+//! output encoding and the place the salt lives. Every built-in digest family is
+//! one recipe; an application declares its own home-made layout the same way.
+//! Inner calls produce lower-case hex, as PHP's `md5()` does; a `_bin` suffix
+//! (`sha1(sha1_bin($pass))`) passes raw bytes instead.
+
+use std::sync::OnceLock;
+
+use md4::Md4;
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest as _, Sha256, Sha384, Sha512};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use super::{Extra, Identified, Params, Scheme};
+use crate::encoding::{b64_decode, hex_decode, hex_lower, is_hex};
+use crate::error::{Error, Result};
+
+/// A digest function a recipe may call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Func {
+    Md4,
+    Md5,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+    /// UTF-8 text re-encoded as UTF-16LE (NTLM); not a digest.
+    Utf16le,
+}
+
+impl Func {
+    fn from_name(name: &str) -> Option<Func> {
+        Some(match name {
+            "md4" => Func::Md4,
+            "md5" => Func::Md5,
+            "sha1" => Func::Sha1,
+            "sha256" => Func::Sha256,
+            "sha384" => Func::Sha384,
+            "sha512" => Func::Sha512,
+            "utf16le" => Func::Utf16le,
+            _ => return None,
+        })
+    }
+
+    fn output_len(self) -> Option<usize> {
+        Some(match self {
+            Func::Md4 | Func::Md5 => 16,
+            Func::Sha1 => 20,
+            Func::Sha256 => 32,
+            Func::Sha384 => 48,
+            Func::Sha512 => 64,
+            Func::Utf16le => return None,
+        })
+    }
+
+    fn apply(self, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(Zeroizing::new(match self {
+            Func::Md4 => Md4::digest(data).to_vec(),
+            Func::Md5 => Md5::digest(data).to_vec(),
+            Func::Sha1 => Sha1::digest(data).to_vec(),
+            Func::Sha256 => Sha256::digest(data).to_vec(),
+            Func::Sha384 => Sha384::digest(data).to_vec(),
+            Func::Sha512 => Sha512::digest(data).to_vec(),
+            Func::Utf16le => {
+                let text = core::str::from_utf8(data).map_err(|_| Error::Unsupported {
+                    scheme: Scheme::Ntlm,
+                    what: "utf16le() of a password that is not UTF-8",
+                })?;
+                text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+            }
+        }))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Term {
+    Pass,
+    Salt,
+    User,
+    Call(Box<Call>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Call {
+    func: Func,
+    /// Pass raw bytes upward instead of lower-case hex (`sha1_bin`).
+    raw: bool,
+    args: Vec<Term>,
+}
+
+impl Call {
+    fn eval(&self, pass: &[u8], salt: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let mut buf = Zeroizing::new(Vec::with_capacity(pass.len() + salt.len() + 64));
+        for t in &self.args {
+            match t {
+                Term::Pass => buf.extend_from_slice(pass),
+                Term::Salt => buf.extend_from_slice(salt),
+                Term::User => buf.extend_from_slice(user),
+                Term::Call(inner) => {
+                    let v = inner.eval(pass, salt, user)?;
+                    if inner.raw || inner.func == Func::Utf16le {
+                        buf.extend_from_slice(&v);
+                    } else {
+                        buf.extend_from_slice(hex_lower(&v).as_bytes());
+                    }
+                }
+            }
+        }
+        self.func.apply(&buf)
+    }
+
+    fn uses(&self, what: &Term) -> bool {
+        self.args.iter().any(|t| match t {
+            Term::Call(c) => c.uses(what),
+            other => other == what,
+        })
+    }
+}
+
+/// How the digest itself is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestEncoding {
+    /// Hex, either case accepted on verify.
+    Hex,
+    /// Standard base64, padding optional.
+    Base64,
+}
+
+/// Where a salted digest keeps its salt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaltLayout {
+    /// No salt: the stored value is the digest alone.
+    None,
+    /// `digest:salt` (Joomla, osCommerce, vBulletin exports).
+    HashColonSalt,
+    /// `salt$digest`.
+    SaltDollarHash,
+    /// The salt is a separate column, passed beside the hash.
+    Separate,
+}
+
+/// An application's digest recipe, declared as data.
+///
+/// ```
+/// use rehash::{Recipe, SaltLayout, DigestEncoding};
+/// let r = Recipe::new("sha256($salt.$pass)", DigestEncoding::Hex, SaltLayout::HashColonSalt)?;
+/// assert_eq!(r.notation(), "sha256($salt.$pass)");
+/// # Ok::<(), rehash::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipe {
+    notation: String,
+    call: Call,
+    encoding: DigestEncoding,
+    layout: SaltLayout,
+    prefix: &'static str,
+    upper_hex: bool,
+    scheme: Scheme,
+}
+
+impl Recipe {
+    /// Parse a composition in hashcat's notation. Functions: `md4`, `md5`,
+    /// `sha1`, `sha256`, `sha384`, `sha512` (each also as `…_bin` for raw
+    /// inner output) and `utf16le`; terms `$pass`, `$salt`, `$user`, joined by `.`.
+    pub fn new(notation: &str, encoding: DigestEncoding, layout: SaltLayout) -> Result<Recipe> {
+        let call = parse_notation(notation)?;
+        if call.raw || call.func == Func::Utf16le {
+            return Err(Error::InvalidConfig(
+                "a recipe's outermost function must be a digest without _bin".into(),
+            ));
+        }
+        let uses_salt = call.uses(&Term::Salt);
+        if uses_salt == (layout == SaltLayout::None) {
+            return Err(Error::InvalidConfig(
+                "a recipe uses $salt exactly when its salt layout is not None".into(),
+            ));
+        }
+        Ok(Recipe {
+            notation: notation.to_owned(),
+            call,
+            encoding,
+            layout,
+            prefix: "",
+            upper_hex: false,
+            scheme: Scheme::Recipe,
+        })
+    }
+
+    /// The recipe as written.
+    pub fn notation(&self) -> &str {
+        &self.notation
+    }
+
+    fn output_len(&self) -> usize {
+        self.call.func.output_len().unwrap_or(0)
+    }
+}
+
+fn parse_notation(s: &str) -> Result<Call> {
+    let bad = |what: &str| Error::InvalidConfig(format!("recipe `{s}`: {what}"));
+    let mut p = NotationParser { s: s.as_bytes(), pos: 0, depth: 0 };
+    let call = p.call().map_err(bad)?;
+    if p.pos != p.s.len() {
+        return Err(bad("trailing characters"));
+    }
+    Ok(call)
+}
+
+struct NotationParser<'a> {
+    s: &'a [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl NotationParser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Result<(), &'static str> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err("unexpected character")
+        }
+    }
+
+    fn ident(&mut self) -> &str {
+        let start = self.pos;
+        while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
+            self.pos += 1;
+        }
+        core::str::from_utf8(self.s.get(start..self.pos).unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn call(&mut self) -> Result<Call, &'static str> {
+        self.depth += 1;
+        if self.depth > 8 {
+            return Err("nested too deeply");
+        }
+        let name = self.ident().to_owned();
+        let (base, raw) = match name.strip_suffix("_bin") {
+            Some(b) => (b, true),
+            None => (name.as_str(), false),
+        };
+        let func = Func::from_name(base).ok_or("unknown function")?;
+        self.eat(b'(')?;
+        let mut args = vec![self.term()?];
+        while self.peek() == Some(b'.') {
+            self.pos += 1;
+            args.push(self.term()?);
+        }
+        self.eat(b')')?;
+        self.depth -= 1;
+        Ok(Call { func, raw, args })
+    }
+
+    fn term(&mut self) -> Result<Term, &'static str> {
+        if self.peek() == Some(b'$') {
+            self.pos += 1;
+            return match self.ident() {
+                "pass" => Ok(Term::Pass),
+                "salt" => Ok(Term::Salt),
+                "user" => Ok(Term::User),
+                _ => Err("unknown variable"),
+            };
+        }
+        Ok(Term::Call(Box::new(self.call()?)))
+    }
+}
+
+/// The built-in digest families as recipes.
+pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
+    static TABLE: OnceLock<Vec<Recipe>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        use DigestEncoding::Hex;
+        use SaltLayout as L;
+        let defs: [(Scheme, &str, L, &'static str, bool); 15] = [
+            (Scheme::Md5Hex, "md5($pass)", L::None, "", false),
+            (Scheme::Sha1Hex, "sha1($pass)", L::None, "", false),
+            (Scheme::Sha256Hex, "sha256($pass)", L::None, "", false),
+            (Scheme::Sha512Hex, "sha512($pass)", L::None, "", false),
+            (Scheme::Md5Md5Hex, "md5(md5($pass))", L::None, "", false),
+            (Scheme::Ntlm, "md4(utf16le($pass))", L::None, "", false),
+            (Scheme::Mysql41, "sha1(sha1_bin($pass))", L::None, "*", true),
+            (Scheme::PostgresMd5, "md5($pass.$user)", L::None, "md5", false),
+            (Scheme::Md5PassSalt, "md5($pass.$salt)", L::HashColonSalt, "", false),
+            (Scheme::Md5SaltPass, "md5($salt.$pass)", L::HashColonSalt, "", false),
+            (Scheme::Sha1SaltPass, "sha1($salt.$pass)", L::Separate, "", false),
+            (Scheme::Sha256SaltPass, "sha256($salt.$pass)", L::Separate, "", false),
+            (Scheme::Sha256PassSalt, "sha256($pass.$salt)", L::HashColonSalt, "", false),
+            (Scheme::Sha512PassSalt, "sha512($pass.$salt)", L::Separate, "", false),
+            (Scheme::Vbulletin, "md5(md5($pass).$salt)", L::HashColonSalt, "", false),
+        ];
+        defs.iter()
+            .filter_map(|(scheme, notation, layout, prefix, upper)| {
+                let call = parse_notation(notation).ok()?;
+                Some(Recipe {
+                    notation: (*notation).to_owned(),
+                    call,
+                    encoding: Hex,
+                    layout: *layout,
+                    prefix,
+                    upper_hex: *upper,
+                    scheme: *scheme,
+                })
+            })
+            .collect()
+    });
+    table.iter().find(|r| r.scheme == scheme)
+}
+
+/// Django's salted digests: `md5$salt$hex`, `sha1$salt$hex` = digest(salt . pass).
+fn django_recipe(md5: bool) -> &'static Recipe {
+    static MD5: OnceLock<Recipe> = OnceLock::new();
+    static SHA1: OnceLock<Recipe> = OnceLock::new();
+    let (cell, scheme, notation) = if md5 {
+        (&MD5, Scheme::DjangoSaltedMd5, "md5($salt.$pass)")
+    } else {
+        (&SHA1, Scheme::DjangoSaltedSha1, "sha1($salt.$pass)")
+    };
+    cell.get_or_init(|| Recipe {
+        notation: notation.to_owned(),
+        call: parse_notation(notation).unwrap_or(Call { func: Func::Md5, raw: false, args: vec![] }),
+        encoding: DigestEncoding::Hex,
+        layout: SaltLayout::SaltDollarHash,
+        prefix: "",
+        upper_hex: false,
+        scheme,
+    })
+}
+
+/// True when `s` has the shape of the declarable digest family `scheme`.
+pub(crate) fn looks_like(s: &str, scheme: Scheme) -> bool {
+    builtin(scheme).is_some_and(|r| split(s, r).is_some())
+}
+
+/// Split a stored value into (encoded digest, salt in the string) per layout.
+fn split<'a>(s: &'a str, r: &Recipe) -> Option<(&'a str, Option<&'a str>)> {
+    let s = s.strip_prefix(r.prefix)?;
+    let (digest, salt) = match r.layout {
+        SaltLayout::None | SaltLayout::Separate => (s, None),
+        SaltLayout::HashColonSalt => {
+            let (d, salt) = s.split_once(':')?;
+            (d, Some(salt))
+        }
+        SaltLayout::SaltDollarHash => {
+            let (salt, d) = s.split_once('$')?;
+            (d, Some(salt))
+        }
+    };
+    let ok = match r.encoding {
+        DigestEncoding::Hex => {
+            digest.len() == 2 * r.output_len()
+                && is_hex(digest)
+                && (!r.upper_hex || !digest.bytes().any(|c| c.is_ascii_lowercase()))
+        }
+        DigestEncoding::Base64 => b64_decode(digest).is_some_and(|d| d.len() == r.output_len()),
+    };
+    ok.then_some((digest, salt))
+}
+
+/// A parsed digest hash: its recipe, the expected digest and the salt.
+pub(crate) struct Parsed<'a> {
+    recipe: &'a Recipe,
+    expected: Vec<u8>,
+    salt: &'a [u8],
+    user: &'a [u8],
+}
+
+impl<'a> Parsed<'a> {
+    pub(crate) fn parse_builtin(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Result<Self> {
+        let recipe = builtin(scheme).ok_or(Error::malformed(scheme, "not a digest family"))?;
+        Self::parse_recipe(s, recipe, extra)
+    }
+
+    pub(crate) fn parse_django(s: &'a str) -> Result<Self> {
+        let recipe = django_recipe(s.starts_with("md5$"));
+        let rest = s.split_once('$').map(|(_, r)| r).unwrap_or_default();
+        let p = Self::parse_recipe(rest, recipe, Extra::default())?;
+        if p.salt.is_empty() {
+            return Err(Error::malformed(recipe.scheme, "empty salt"));
+        }
+        Ok(p)
+    }
+
+    pub(crate) fn parse_recipe(s: &'a str, recipe: &'a Recipe, extra: Extra<'a>) -> Result<Self> {
+        let (digest, salt_in_string) =
+            split(s, recipe).ok_or(Error::malformed(recipe.scheme, "wrong length, encoding or layout"))?;
+        let expected = match recipe.encoding {
+            DigestEncoding::Hex => hex_decode(digest),
+            DigestEncoding::Base64 => b64_decode(digest),
+        }
+        .ok_or(Error::malformed(recipe.scheme, "bad digest encoding"))?;
+        let salt = match recipe.layout {
+            SaltLayout::Separate => {
+                extra.salt.ok_or(Error::MissingInput { scheme: recipe.scheme, what: "salt" })?
+            }
+            _ => salt_in_string.unwrap_or_default(),
+        };
+        let user = if recipe.call.uses(&Term::User) {
+            extra.user.ok_or(Error::MissingInput { scheme: recipe.scheme, what: "user" })?
+        } else {
+            ""
+        };
+        Ok(Parsed { recipe, expected, salt: salt.as_bytes(), user: user.as_bytes() })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        Identified { scheme: self.recipe.scheme, params: Params::Fixed }
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        let got = self.recipe.call.eval(password, self.salt, self.user)?;
+        Ok(got.as_slice().ct_eq(&self.expected))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notation_parses_and_rejects() {
+        assert!(Recipe::new("md5(md5($pass).$salt)", DigestEncoding::Hex, SaltLayout::HashColonSalt).is_ok());
+        assert!(Recipe::new("md5($pass", DigestEncoding::Hex, SaltLayout::None).is_err());
+        assert!(Recipe::new("crc32($pass)", DigestEncoding::Hex, SaltLayout::None).is_err());
+        assert!(Recipe::new("md5($pass)", DigestEncoding::Hex, SaltLayout::HashColonSalt).is_err());
+        assert!(Recipe::new("md5_bin($pass)", DigestEncoding::Hex, SaltLayout::None).is_err());
+        let deep = "md5(".repeat(20) + "$pass" + &")".repeat(20);
+        assert!(Recipe::new(&deep, DigestEncoding::Hex, SaltLayout::None).is_err());
+    }
+
+    #[test]
+    fn every_builtin_is_built() {
+        for s in Scheme::ALL {
+            if s.needs_declaration() && !matches!(s, Scheme::DesCrypt | Scheme::Recipe) {
+                assert!(builtin(*s).is_some(), "{s}");
+            }
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! The scheme catalogue: every family rehash can identify and verify, and the
+//! dispatch from a stored string to the module that owns its format.
+//!
+//! A module knows one family (or a few that share a format): how to parse it,
+//! which of its parameters cost work (checked against [`Ceilings`] before any
+//! work), and how to verify a password against it. Nothing outside this folder
+//! looks at byte layouts.
+
+use core::fmt;
+
+use subtle::Choice;
+
+use crate::error::{Error, Result};
+use crate::policy::Ceilings;
+
+pub(crate) mod argon2;
+pub(crate) mod bcrypt;
+pub(crate) mod crypt;
+pub(crate) mod des;
+// bigcrypt, Sun MD5 and sha1crypt here are wired in by the second-wave catalogue.
+#[allow(dead_code)]
+pub(crate) mod des_core;
+pub(crate) mod digest;
+pub(crate) mod ldap;
+pub(crate) mod pbkdf2;
+pub(crate) mod phpass;
+pub(crate) mod scrypt;
+
+pub use digest::{DigestEncoding, Recipe, SaltLayout};
+
+/// Whether a scheme is still acceptable as a storage target or only kept for
+/// verifying what old systems wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A memory- or CPU-hard scheme that rehash can also produce
+    /// (Argon2, bcrypt, scrypt, PBKDF2). Upgraded only when below the target.
+    Modern,
+    /// Verify-only: any successful verify reports `needs_upgrade`.
+    Legacy,
+}
+
+macro_rules! catalogue {
+    ($( $variant:ident : $name:literal, $hashcat:expr, $kind:ident, $hint:literal, $form:literal; )*) => {
+        /// A password-hash family. [`Scheme::name`] is the label used in the
+        /// shared vectors, passlib's name where passlib has one.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Scheme {
+            $( #[doc = concat!("`", $name, "`: ", $form)] $variant, )*
+        }
+
+        impl Scheme {
+            /// Every scheme, in catalogue order.
+            pub const ALL: &'static [Scheme] = &[$(Scheme::$variant),*];
+
+            /// The scheme's label, e.g. `"md5_crypt"`.
+            pub fn name(self) -> &'static str {
+                match self { $(Scheme::$variant => $name),* }
+            }
+
+            /// The hashcat mode number, where a well-known one exists.
+            pub fn hashcat_mode(self) -> Option<u32> {
+                match self { $(Scheme::$variant => $hashcat),* }
+            }
+
+            /// Modern target or legacy, verify-only family.
+            pub fn kind(self) -> Kind {
+                match self { $(Scheme::$variant => Kind::$kind),* }
+            }
+
+            /// True when a stored string of this family cannot be recognised from
+            /// the string alone, so the application must declare it.
+            pub fn needs_declaration(self) -> bool {
+                match self { $(Scheme::$variant => $hint),* }
+            }
+
+            /// How the family's stored strings look.
+            pub fn stored_form(self) -> &'static str {
+                match self { $(Scheme::$variant => $form),* }
+            }
+
+            /// Look a scheme up by its label.
+            pub fn from_name(name: &str) -> Option<Scheme> {
+                match name { $($name => Some(Scheme::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+catalogue! {
+    Md5Hex: "md5_hex", Some(0), Legacy, true, "32 hex: md5(pass)";
+    Sha1Hex: "sha1_hex", Some(100), Legacy, true, "40 hex: sha1(pass)";
+    Sha256Hex: "sha256_hex", Some(1400), Legacy, true, "64 hex: sha256(pass)";
+    Sha512Hex: "sha512_hex", Some(1700), Legacy, true, "128 hex: sha512(pass)";
+    Md5Md5Hex: "md5_md5_hex", Some(2600), Legacy, true, "32 hex: md5(hex(md5(pass)))";
+    Ntlm: "ntlm", Some(1000), Legacy, true, "32 hex: md4(utf16le(pass))";
+    Mysql41: "mysql41", Some(300), Legacy, true, "`*` + 40 upper hex: sha1(sha1_bin(pass))";
+    PostgresMd5: "postgres_md5", Some(12), Legacy, true, "`md5` + hex(md5(pass . user))";
+    Md5PassSalt: "md5_pass_salt", Some(10), Legacy, true, "`hex:salt`, md5(pass . salt) (Joomla)";
+    Md5SaltPass: "md5_salt_pass", Some(20), Legacy, true, "`hex:salt`, md5(salt . pass) (osCommerce)";
+    Sha1SaltPass: "sha1_salt_pass", Some(120), Legacy, true, "hex of sha1(salt . pass), salt in its own column";
+    Sha256SaltPass: "sha256_salt_pass", Some(1420), Legacy, true, "hex of sha256(salt . pass), salt in its own column";
+    Sha256PassSalt: "sha256_pass_salt", Some(1410), Legacy, true, "`hex:salt`, sha256(pass . salt)";
+    Sha512PassSalt: "sha512_pass_salt", Some(1710), Legacy, true, "hex of sha512(pass . salt), salt in its own column";
+    Vbulletin: "vbulletin", Some(2611), Legacy, true, "`hex:salt`, md5(hex(md5(pass)) . salt)";
+    Md5Crypt: "md5_crypt", Some(500), Legacy, false, "`$1$salt$hash`";
+    Apr1: "apr1", Some(1600), Legacy, false, "`$apr1$salt$hash` (Apache)";
+    Sha256Crypt: "sha256_crypt", Some(7400), Legacy, false, "`$5$[rounds=N$]salt$hash`";
+    Sha512Crypt: "sha512_crypt", Some(1800), Legacy, false, "`$6$[rounds=N$]salt$hash`";
+    Bcrypt: "bcrypt", Some(3200), Modern, false, "`$2a$`, `$2b$`, `$2y$` + cost + salt + hash";
+    BcryptSha256: "bcrypt_sha256", None, Modern, false, "`$bcrypt-sha256$v=2,t=2b,r=N$salt$hash` (passlib)";
+    DesCrypt: "des_crypt", Some(1500), Legacy, true, "13 chars, traditional crypt(3)";
+    BsdiCrypt: "bsdi_crypt", Some(12400), Legacy, false, "`_` + 19 chars, BSDi extended DES";
+    Phpass: "phpass", Some(400), Legacy, false, "`$P$` or `$H$` (WordPress, phpBB3)";
+    LdapMd5: "ldap_md5", None, Legacy, false, "`{MD5}` + base64(md5(pass))";
+    LdapSha1: "ldap_sha1", Some(101), Legacy, false, "`{SHA}` + base64(sha1(pass))";
+    LdapSaltedMd5: "ldap_salted_md5", None, Legacy, false, "`{SMD5}` + base64(md5(pass . salt) . salt)";
+    LdapSaltedSha1: "ldap_salted_sha1", Some(111), Legacy, false, "`{SSHA}` + base64(sha1(pass . salt) . salt)";
+    LdapSaltedSha256: "ldap_salted_sha256", Some(1411), Legacy, false, "`{SSHA256}` + base64(sha256(pass . salt) . salt)";
+    LdapSaltedSha512: "ldap_salted_sha512", Some(1711), Legacy, false, "`{SSHA512}` + base64(sha512(pass . salt) . salt)";
+    DjangoPbkdf2Sha256: "django_pbkdf2_sha256", Some(10000), Modern, false, "`pbkdf2_sha256$iter$salt$b64`";
+    DjangoPbkdf2Sha1: "django_pbkdf2_sha1", None, Legacy, false, "`pbkdf2_sha1$iter$salt$b64`";
+    DjangoArgon2: "django_argon2", None, Modern, false, "`argon2$argon2id$v=19$…`";
+    DjangoBcryptSha256: "django_bcrypt_sha256", None, Modern, false, "`bcrypt_sha256$$2b$…` (bcrypt over hex sha256)";
+    DjangoBcrypt: "django_bcrypt", None, Modern, false, "`bcrypt$$2b$…`";
+    DjangoScrypt: "django_scrypt", None, Modern, false, "`scrypt$N$salt$r$p$b64`";
+    DjangoSaltedMd5: "django_salted_md5", None, Legacy, false, "`md5$salt$hex`";
+    DjangoSaltedSha1: "django_salted_sha1", Some(124), Legacy, false, "`sha1$salt$hex`";
+    Pbkdf2Sha256: "pbkdf2_sha256_passlib", Some(20300), Modern, false, "`$pbkdf2-sha256$rounds$salt$hash` (adapted base64)";
+    Pbkdf2Sha512: "pbkdf2_sha512_passlib", Some(20200), Modern, false, "`$pbkdf2-sha512$rounds$salt$hash`";
+    Pbkdf2Sha1: "pbkdf2_sha1_passlib", Some(20400), Legacy, false, "`$pbkdf2$rounds$salt$hash`";
+    AtlassianPbkdf2Sha1: "atlassian_pbkdf2_sha1", Some(12001), Legacy, false, "`{PKCS5S2}` + base64(salt . key)";
+    WerkzeugPbkdf2: "werkzeug_pbkdf2", None, Modern, false, "`pbkdf2:sha256:N$salt$hex` (also sha512)";
+    WerkzeugScrypt: "werkzeug_scrypt", None, Modern, false, "`scrypt:N:r:p$salt$hex`";
+    ScryptPasslib: "scrypt_passlib", None, Modern, false, "`$scrypt$ln=…,r=…,p=…$salt$hash`";
+    Argon2id: "argon2id", None, Modern, false, "`$argon2id$v=19$m=…,t=…,p=…$salt$hash` (PHC)";
+    Argon2i: "argon2i", None, Modern, false, "`$argon2i$v=19$…` (PHC)";
+    Argon2d: "argon2d", None, Modern, false, "`$argon2d$v=19$…` (PHC)";
+    Yescrypt: "yescrypt", None, Legacy, false, "`$y$params$salt$hash` (libxcrypt, Debian/Fedora shadow)";
+    Recipe: "recipe", None, Legacy, true, "an application's own salted digest, declared as a recipe";
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The cost parameters of a stored hash, as far as its format records them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Params {
+    /// The family has no tunable cost (raw and salted digests, md5-crypt, …).
+    Fixed,
+    /// An iteration count (PBKDF2, sha-crypt rounds, BSDi rounds, phpass's
+    /// 2^log2 count written out).
+    Rounds(u64),
+    /// bcrypt's log2 cost.
+    Bcrypt {
+        /// log2 of the number of key-expansion rounds.
+        cost: u32,
+    },
+    /// scrypt's N (as log2), r and p.
+    Scrypt {
+        /// log2(N).
+        log_n: u8,
+        /// Block size.
+        r: u32,
+        /// Parallelism.
+        p: u32,
+    },
+    /// Argon2's memory (KiB), passes and lanes, and the version (0x10 or 0x13).
+    Argon2 {
+        /// Memory in KiB.
+        m_kib: u32,
+        /// Passes over memory.
+        t: u32,
+        /// Lanes.
+        p: u32,
+        /// Algorithm version: 16 or 19.
+        version: u32,
+    },
+    /// yescrypt's N (as log2), r and p.
+    Yescrypt {
+        /// log2(N).
+        log_n: u8,
+        /// Block size.
+        r: u32,
+        /// Parallelism.
+        p: u32,
+    },
+}
+
+/// What [`crate::identify`] learned from a stored string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identified {
+    /// The family.
+    pub scheme: Scheme,
+    /// Its cost parameters.
+    pub params: Params,
+}
+
+/// A stored hash parsed into its family's typed form. Built only by
+/// [`parse`]; its cost parameters are checked by [`Parsed::check`] before
+/// [`Parsed::verify`] does any work.
+pub(crate) enum Parsed<'a> {
+    Digest(digest::Parsed<'a>),
+    Md5Crypt(crypt::Md5Crypt<'a>),
+    ShaCrypt(crypt::ShaCrypt<'a>),
+    Yescrypt(crypt::Yescrypt<'a>),
+    Des(des::Parsed<'a>),
+    Bcrypt(bcrypt::Parsed),
+    Phpass(phpass::Parsed<'a>),
+    Ldap(ldap::Parsed),
+    Pbkdf2(pbkdf2::Parsed),
+    Scrypt(scrypt::Parsed),
+    Argon2(argon2::Parsed),
+}
+
+impl Parsed<'_> {
+    pub(crate) fn identified(&self) -> Identified {
+        match self {
+            Parsed::Digest(p) => p.identified(),
+            Parsed::Md5Crypt(p) => p.identified(),
+            Parsed::ShaCrypt(p) => p.identified(),
+            Parsed::Yescrypt(p) => p.identified(),
+            Parsed::Des(p) => p.identified(),
+            Parsed::Bcrypt(p) => p.identified(),
+            Parsed::Phpass(p) => p.identified(),
+            Parsed::Ldap(p) => p.identified(),
+            Parsed::Pbkdf2(p) => p.identified(),
+            Parsed::Scrypt(p) => p.identified(),
+            Parsed::Argon2(p) => p.identified(),
+        }
+    }
+
+    /// Refuse parameters above the ceilings, before any work is done.
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        match self {
+            Parsed::Digest(_) | Parsed::Md5Crypt(_) | Parsed::Ldap(_) => Ok(()),
+            Parsed::ShaCrypt(p) => p.check(c),
+            Parsed::Yescrypt(p) => p.check(c),
+            Parsed::Des(p) => p.check(c),
+            Parsed::Bcrypt(p) => p.check(c),
+            Parsed::Phpass(p) => p.check(c),
+            Parsed::Pbkdf2(p) => p.check(c),
+            Parsed::Scrypt(p) => p.check(c),
+            Parsed::Argon2(p) => p.check(c),
+        }
+    }
+
+    /// Constant-time verify: the returned `Choice` is 1 for a match.
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        match self {
+            Parsed::Digest(p) => p.verify(password),
+            Parsed::Md5Crypt(p) => Ok(p.verify(password)),
+            Parsed::ShaCrypt(p) => p.verify(password),
+            Parsed::Yescrypt(p) => p.verify(password),
+            Parsed::Des(p) => p.verify(password),
+            Parsed::Bcrypt(p) => p.verify(password),
+            Parsed::Phpass(p) => Ok(p.verify(password)),
+            Parsed::Ldap(p) => Ok(p.verify(password)),
+            Parsed::Pbkdf2(p) => p.verify(password),
+            Parsed::Scrypt(p) => p.verify(password),
+            Parsed::Argon2(p) => p.verify(password),
+        }
+    }
+}
+
+/// The row-level inputs a parse may need beyond the stored string.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Extra<'a> {
+    pub salt: Option<&'a str>,
+    pub user: Option<&'a str>,
+}
+
+/// Parse a self-describing stored string. `Ok(None)` means the string carries
+/// no marker of its own and must be resolved through a declared scheme.
+pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
+    if s.is_empty() {
+        return Err(Error::Malformed { scheme: None, what: "empty string" });
+    }
+    if s.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()) {
+        return Err(Error::Malformed { scheme: None, what: "control or non-ASCII characters" });
+    }
+    let parsed = if let Some(rest) = s.strip_prefix('$') {
+        let id = rest.split('$').next().unwrap_or_default();
+        match id {
+            "1" => Parsed::Md5Crypt(crypt::Md5Crypt::parse(s, false)?),
+            "apr1" => Parsed::Md5Crypt(crypt::Md5Crypt::parse(s, true)?),
+            "5" | "6" => Parsed::ShaCrypt(crypt::ShaCrypt::parse(s)?),
+            "y" => Parsed::Yescrypt(crypt::Yescrypt::parse(s)?),
+            "2a" | "2b" | "2y" | "2x" => Parsed::Bcrypt(bcrypt::Parsed::parse_plain(s, Scheme::Bcrypt)?),
+            "bcrypt-sha256" => Parsed::Bcrypt(bcrypt::Parsed::parse_passlib_sha256(s)?),
+            "P" | "H" => Parsed::Phpass(phpass::Parsed::parse(s)?),
+            "pbkdf2" | "pbkdf2-sha256" | "pbkdf2-sha512" => Parsed::Pbkdf2(pbkdf2::Parsed::parse_passlib(s)?),
+            "scrypt" => Parsed::Scrypt(scrypt::Parsed::parse_passlib(s)?),
+            "argon2id" | "argon2i" | "argon2d" => Parsed::Argon2(argon2::Parsed::parse(s, None)?),
+            _ => return Err(Error::Malformed { scheme: None, what: "unknown `$id$` prefix" }),
+        }
+    } else if s.starts_with('{') {
+        if s.starts_with("{PKCS5S2}") {
+            Parsed::Pbkdf2(pbkdf2::Parsed::parse_atlassian(s)?)
+        } else {
+            Parsed::Ldap(ldap::Parsed::parse(s)?)
+        }
+    } else if let Some(rest) = s.strip_prefix('_') {
+        let _ = rest;
+        Parsed::Des(des::Parsed::parse_bsdi(s)?)
+    } else if let Some((prefix, rest)) = s.split_once('$') {
+        match prefix {
+            "pbkdf2_sha256" | "pbkdf2_sha1" => Parsed::Pbkdf2(pbkdf2::Parsed::parse_django(s)?),
+            "argon2" => Parsed::Argon2(argon2::Parsed::parse(rest, Some(Scheme::DjangoArgon2))?),
+            "bcrypt" => Parsed::Bcrypt(bcrypt::Parsed::parse_plain(rest, Scheme::DjangoBcrypt)?),
+            "bcrypt_sha256" => Parsed::Bcrypt(bcrypt::Parsed::parse_plain(rest, Scheme::DjangoBcryptSha256)?),
+            "scrypt" => Parsed::Scrypt(scrypt::Parsed::parse_django(s)?),
+            "md5" | "sha1" => Parsed::Digest(digest::Parsed::parse_django(s)?),
+            p if p.starts_with("pbkdf2:") => Parsed::Pbkdf2(pbkdf2::Parsed::parse_werkzeug(s)?),
+            p if p.starts_with("scrypt:") => Parsed::Scrypt(scrypt::Parsed::parse_werkzeug(s)?),
+            _ => return Ok(None),
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(parsed))
+}
+
+/// Parse a stored string, using `declared` (the row's hint, then the policy's
+/// declared schemes and recipes) only where the string is not self-describing.
+pub(crate) fn parse<'a>(
+    s: &'a str,
+    extra: Extra<'a>,
+    hint: Option<Scheme>,
+    declared: &'a [Scheme],
+    recipes: &'a [Recipe],
+) -> Result<Parsed<'a>> {
+    if let Some(p) = parse_self_describing(s)? {
+        return Ok(p);
+    }
+    if let Some(scheme) = hint {
+        if scheme == Scheme::Recipe {
+            return match recipes {
+                [only] => Ok(Parsed::Digest(digest::Parsed::parse_recipe(s, only, extra)?)),
+                _ => Err(Error::InvalidConfig(
+                    "the row names the `recipe` scheme but the policy does not declare exactly one recipe"
+                        .into(),
+                )),
+            };
+        }
+        return parse_declared(s, scheme, extra);
+    }
+    let candidates = shape_candidates(s);
+    if candidates.is_empty() && recipes.is_empty() {
+        return Err(Error::Malformed { scheme: None, what: "no known format has this shape" });
+    }
+    let mut fits: Vec<Result<Parsed<'a>>> = declared
+        .iter()
+        .filter(|d| candidates.contains(d))
+        .map(|d| parse_declared(s, *d, extra))
+        .filter(|r| r.is_ok())
+        .collect();
+    fits.extend(
+        recipes
+            .iter()
+            .map(|r| digest::Parsed::parse_recipe(s, r, extra).map(Parsed::Digest))
+            .filter(|r| r.is_ok()),
+    );
+    if fits.len() == 1 {
+        if let Some(only) = fits.pop() {
+            return only;
+        }
+    }
+    if candidates.is_empty() {
+        return Err(Error::Malformed {
+            scheme: None,
+            what: "no known format or declared recipe has this shape",
+        });
+    }
+    Err(Error::Ambiguous { candidates })
+}
+
+/// Parse as one declared, non-self-describing scheme.
+fn parse_declared<'a>(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Result<Parsed<'a>> {
+    match scheme {
+        Scheme::DesCrypt => Ok(Parsed::Des(des::Parsed::parse_des(s)?)),
+        s2 if digest::builtin(s2).is_some() => {
+            Ok(Parsed::Digest(digest::Parsed::parse_builtin(s, s2, extra)?))
+        }
+        other => Err(Error::malformed(other, "string does not have this scheme's form")),
+    }
+}
+
+/// The declarable schemes whose shape `s` has, for the ambiguity error.
+fn shape_candidates(s: &str) -> Vec<Scheme> {
+    Scheme::ALL
+        .iter()
+        .copied()
+        .filter(|sch| sch.needs_declaration() && *sch != Scheme::Recipe)
+        .filter(|sch| match sch {
+            Scheme::DesCrypt => des::looks_like_des(s),
+            other => digest::looks_like(s, *other),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in Scheme::ALL {
+            assert_eq!(Scheme::from_name(s.name()), Some(*s));
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! PBKDF2-HMAC in the layouts applications store it: Django
+//! (`pbkdf2_sha256$…`), passlib (`$pbkdf2-sha256$…`), Atlassian
+//! (`{PKCS5S2}`) and Werkzeug (`pbkdf2:sha256:N$…`). The KDF is the `pbkdf2`
+//! crate's.
+
+use sha1::Sha1;
+use sha2::{Sha256, Sha512};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use super::{Identified, Params, Scheme};
+use crate::encoding::{ab64_decode, ab64_encode, b64_decode, hex_decode, is_hex, parse_decimal};
+use crate::error::{Error, Result};
+use crate::policy::Ceilings;
+
+/// The HMAC hash under PBKDF2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prf {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl Prf {
+    pub(crate) fn derive(self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
+        match self {
+            Prf::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, rounds, out),
+            Prf::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, rounds, out),
+            Prf::Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, rounds, out),
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Prf::Sha1 => 20,
+            Prf::Sha256 => 32,
+            Prf::Sha512 => 64,
+        }
+    }
+}
+
+pub(crate) struct Parsed {
+    scheme: Scheme,
+    prf: Prf,
+    rounds: u64,
+    salt: Vec<u8>,
+    expected: Vec<u8>,
+}
+
+fn rounds(scheme: Scheme, s: &str) -> Result<u64> {
+    let r = parse_decimal(s).ok_or(Error::malformed(scheme, "iteration count"))?;
+    if r == 0 {
+        return Err(Error::too_big(scheme, "iterations", 0, 1));
+    }
+    Ok(r)
+}
+
+impl Parsed {
+    /// `pbkdf2_sha256$iterations$salt$base64` (salt used as text).
+    pub(crate) fn parse_django(s: &str) -> Result<Self> {
+        let mut f = s.split('$');
+        let (alg, it, salt, hash) = (f.next(), f.next(), f.next(), f.next());
+        let (scheme, prf) = match alg {
+            Some("pbkdf2_sha256") => (Scheme::DjangoPbkdf2Sha256, Prf::Sha256),
+            _ => (Scheme::DjangoPbkdf2Sha1, Prf::Sha1),
+        };
+        let (it, salt, hash) = match (it, salt, hash, f.next()) {
+            (Some(i), Some(s), Some(h), None) => (i, s, h),
+            _ => return Err(Error::malformed(scheme, "expected 4 `$`-separated fields")),
+        };
+        let rounds = rounds(scheme, it)?;
+        if salt.is_empty() {
+            return Err(Error::malformed(scheme, "empty salt"));
+        }
+        let expected = b64_decode(hash).filter(|h| h.len() == prf.len());
+        let expected = expected.ok_or(Error::malformed(scheme, "hash is not base64 of the digest length"))?;
+        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected })
+    }
+
+    /// `$pbkdf2-sha256$rounds$salt$hash`, salt and hash in adapted base64.
+    pub(crate) fn parse_passlib(s: &str) -> Result<Self> {
+        let mut f = s.split('$');
+        let (_, alg, it, salt, hash) = (f.next(), f.next(), f.next(), f.next(), f.next());
+        let (scheme, prf) = match alg {
+            Some("pbkdf2-sha256") => (Scheme::Pbkdf2Sha256, Prf::Sha256),
+            Some("pbkdf2-sha512") => (Scheme::Pbkdf2Sha512, Prf::Sha512),
+            _ => (Scheme::Pbkdf2Sha1, Prf::Sha1),
+        };
+        let (it, salt, hash) = match (it, salt, hash, f.next()) {
+            (Some(i), Some(s), Some(h), None) => (i, s, h),
+            _ => return Err(Error::malformed(scheme, "expected rounds, salt and hash")),
+        };
+        let rounds = rounds(scheme, it)?;
+        let salt = ab64_decode(salt).ok_or(Error::malformed(scheme, "salt is not adapted base64"))?;
+        let expected = ab64_decode(hash).filter(|h| h.len() == prf.len());
+        let expected =
+            expected.ok_or(Error::malformed(scheme, "hash is not adapted base64 of the digest length"))?;
+        Ok(Parsed { scheme, prf, rounds, salt, expected })
+    }
+
+    /// `{PKCS5S2}` + base64(16-byte salt ‖ 32-byte key), PBKDF2-HMAC-SHA1 × 10000.
+    pub(crate) fn parse_atlassian(s: &str) -> Result<Self> {
+        let scheme = Scheme::AtlassianPbkdf2Sha1;
+        let raw = s.strip_prefix("{PKCS5S2}").and_then(b64_decode);
+        let raw =
+            raw.filter(|r| r.len() == 48).ok_or(Error::malformed(scheme, "must be base64 of 48 bytes"))?;
+        let (salt, key) = raw.split_at(16);
+        Ok(Parsed { scheme, prf: Prf::Sha1, rounds: 10_000, salt: salt.to_vec(), expected: key.to_vec() })
+    }
+
+    /// `pbkdf2:sha256:600000$salt$hex` (salt used as text).
+    pub(crate) fn parse_werkzeug(s: &str) -> Result<Self> {
+        let scheme = Scheme::WerkzeugPbkdf2;
+        let mut f = s.split('$');
+        let (method, salt, hash) = match (f.next(), f.next(), f.next(), f.next()) {
+            (Some(m), Some(s), Some(h), None) => (m, s, h),
+            _ => return Err(Error::malformed(scheme, "expected method$salt$hash")),
+        };
+        let mut m = method.split(':');
+        let (_, alg, it) = (m.next(), m.next(), m.next());
+        let prf = match alg {
+            Some("sha256") => Prf::Sha256,
+            Some("sha512") => Prf::Sha512,
+            Some("sha1") => Prf::Sha1,
+            _ => return Err(Error::Unsupported { scheme, what: "hash name" }),
+        };
+        // Without an explicit count Werkzeug used its version's default, which
+        // changed over the years: refuse rather than guess.
+        let it = it.ok_or(Error::Unsupported { scheme, what: "no iteration count in the method" })?;
+        if m.next().is_some() {
+            return Err(Error::malformed(scheme, "method"));
+        }
+        let rounds = rounds(scheme, it)?;
+        if salt.is_empty() || !is_hex(hash) || hash.len() != 2 * prf.len() {
+            return Err(Error::malformed(scheme, "salt or hex digest"));
+        }
+        let expected = hex_decode(hash).ok_or(Error::malformed(scheme, "hex digest"))?;
+        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        Identified { scheme: self.scheme, params: Params::Rounds(self.rounds) }
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        c.iterations(self.scheme, "iterations", self.rounds)
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        let rounds = u32::try_from(self.rounds)
+            .map_err(|_| Error::too_big(self.scheme, "iterations", self.rounds, u32::MAX.into()))?;
+        let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
+        self.prf.derive(password, &self.salt, rounds, &mut out);
+        Ok(out.as_slice().ct_eq(&self.expected))
+    }
+}
+
+/// A new passlib-format `$pbkdf2-sha256$` string.
+pub(crate) fn hash_passlib_sha256(password: &[u8], rounds: u32, salt: &[u8]) -> String {
+    let mut out = Zeroizing::new([0u8; 32]);
+    Prf::Sha256.derive(password, salt, rounds, out.as_mut_slice());
+    format!("$pbkdf2-sha256${rounds}${}${}", ab64_encode(salt), ab64_encode(out.as_slice()))
+}

@@ -1,0 +1,60 @@
+//! Shared helpers of the integration tests: reading ../shared/vectors.
+
+use std::path::PathBuf;
+
+/// One line of a vectors file.
+#[derive(Debug, Clone)]
+pub struct Vector {
+    pub id: String,
+    pub family: Option<String>,
+    pub password: Vec<u8>,
+    pub hash: String,
+    pub salt: Option<String>,
+    pub user: Option<String>,
+    pub expect: String,
+}
+
+/// The shared vectors folder, or `None` (with a loud message) when absent.
+pub fn vectors_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("REHASH_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"));
+    if dir.join("valid_invalid.jsonl").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !! SKIPPED: shared vectors not found at {} (set REHASH_VECTORS)\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Read one vectors file.
+pub fn load(name: &str) -> Option<Vec<Vector>> {
+    let path = vectors_dir()?.join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("vector line is JSON");
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+        let password = match s("password_hex") {
+            Some(h) => {
+                (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex")).collect()
+            }
+            None => s("password").expect("password").into_bytes(),
+        };
+        out.push(Vector {
+            id: s("id").expect("id"),
+            family: s("family"),
+            password,
+            hash: s("hash").expect("hash"),
+            salt: s("salt"),
+            user: s("user"),
+            expect: s("expect").expect("expect"),
+        });
+    }
+    Some(out)
+}
