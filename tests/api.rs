@@ -182,3 +182,42 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn locked_accounts_never_verify() {
+    // Real hashes of "password" behind lock markers.
+    let md5crypt = "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0";
+    assert!(Policy::default().verify(b"password", md5crypt).expect("verify").is_valid());
+    for locked in [
+        format!("!{md5crypt}"),
+        format!("*{md5crypt}"),
+        format!("*LK*{md5crypt}"),
+        format!("{{CRYPT}}!{md5crypt}"),
+        "!".to_owned(),
+        "*".to_owned(),
+        "!!".to_owned(),
+        "!jBWKJDlBfyYGOcp5Cl9jpARWJWM6HDPJq5pYtrfD".to_owned(),
+    ] {
+        let v = Policy::default().verify(b"password", locked.as_str()).expect("verify");
+        assert!(!v.is_valid() && !v.needs_upgrade(), "{locked}");
+        assert_eq!(v.identified().scheme, Scheme::Disabled);
+        assert_eq!(rehash::identify(&locked).expect("identify").scheme, Scheme::Disabled);
+    }
+    // `*` + 40 hex is MySQL 4.1's format, not a lock marker.
+    let mysql = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
+    let p = Policy::builder().declare(Scheme::Mysql41).build().expect("policy");
+    assert!(p.verify(b"password", mysql).expect("verify").is_valid());
+    // `*` before garbage is malformed, not silently "locked".
+    assert!(Policy::default().verify(b"x", "*AAAA").is_err());
+}
+
+#[test]
+fn drupal_wrapped_md5_always_needs_upgrade() {
+    // Drupal 7's U$S$ rows: drupal7 over hex(md5(pass)); legacy, so any
+    // successful verify asks for a direct target hash.
+    assert_eq!(Scheme::Drupal7WrappedMd5.kind(), rehash::Kind::Legacy);
+    assert!(Policy::default().target().needs_upgrade(&rehash::Identified {
+        scheme: Scheme::Drupal7WrappedMd5,
+        params: Params::Rounds(1 << 15),
+    }));
+}

@@ -65,3 +65,27 @@ fn every_core_family_is_in_the_catalogue() {
         assert!(Scheme::from_name(&f).is_some(), "family {f} missing from Scheme");
     }
 }
+
+#[test]
+fn second_wave_valid_and_invalid() {
+    let Some(vs) = common::load("more_valid_invalid.jsonl") else { return };
+    assert!(vs.len() > 200);
+    let failures = run(&vs);
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn second_wave_malformed_and_locked() {
+    let Some(vs) = common::load("more_malformed.jsonl") else { return };
+    let failures = run(&vs);
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_second_wave_family_is_in_the_catalogue() {
+    let Some(vs) = common::load("more_valid_invalid.jsonl") else { return };
+    for v in vs {
+        let f = v.family.expect("family");
+        assert!(Scheme::from_name(&f).is_some(), "family {f} missing from Scheme");
+    }
+}

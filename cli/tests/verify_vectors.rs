@@ -135,3 +135,13 @@ fn reads_a_file_with_input() {
     assert_eq!(v["scheme"], "ldap_sha1");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn agrees_with_second_wave_valid_invalid() {
+    check_file("more_valid_invalid.jsonl");
+}
+
+#[test]
+fn agrees_with_second_wave_malformed() {
+    check_file("more_malformed.jsonl");
+}

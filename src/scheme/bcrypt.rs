@@ -9,7 +9,7 @@
 
 use base64ct::{Base64, Encoding as _};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest as _, Sha256};
+use sha2::{Digest as _, Sha256, Sha384};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
@@ -29,6 +29,8 @@ enum PreHash {
     Base64Sha256,
     /// passlib v2: base64(hmac_sha256(key = salt string, msg = password)).
     Base64HmacSha256,
+    /// WordPress 6.8 `$wp$`: base64(hmac_sha384(key = "wp-sha384", msg = password)).
+    WordpressHmacSha384,
 }
 
 pub(crate) struct Parsed {
@@ -79,6 +81,14 @@ impl Parsed {
         let (salt_b, checksum_b) = decode_salt_and_checksum(scheme, salt, checksum)?;
         let prehash = if scheme == Scheme::DjangoBcryptSha256 { PreHash::HexSha256 } else { PreHash::None };
         Ok(Parsed { scheme, cost, salt: salt_b, salt_text: salt.to_owned(), checksum: checksum_b, prehash })
+    }
+
+    /// WordPress 6.8+: `$wp$2y$10$…`.
+    pub(crate) fn parse_wordpress(s: &str) -> Result<Self> {
+        let inner = s.strip_prefix("$wp").ok_or(Error::malformed(Scheme::WordpressBcrypt, "prefix"))?;
+        let mut p = Self::parse_plain(inner, Scheme::WordpressBcrypt)?;
+        p.prehash = PreHash::WordpressHmacSha384;
+        Ok(p)
     }
 
     /// passlib: `$bcrypt-sha256$v=2,t=2b,r=12$<salt>$<checksum>` or the v1 form
@@ -132,6 +142,12 @@ impl Parsed {
             PreHash::Base64HmacSha256 => {
                 let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.salt_text.as_bytes())
                     .map_err(|_| Error::malformed(self.scheme, "salt"))?;
+                mac.update(password);
+                Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes())
+            }
+            PreHash::WordpressHmacSha384 => {
+                let mut mac = <Hmac<Sha384> as KeyInit>::new_from_slice(b"wp-sha384")
+                    .map_err(|_| Error::malformed(self.scheme, "key"))?;
                 mac.update(password);
                 Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes())
             }

@@ -1,76 +1,111 @@
-//! The DES-based crypts: traditional crypt(3) (`des_crypt`, 13 characters,
-//! first 8 password bytes) and BSDi extended DES (`_` + rounds + salt + hash).
-//! The DES core lives in [`super::des_core`], written here because no
-//! maintained crate offers crypt(3)'s salted DES.
+//! The older crypt(3) families whose cores live in [`super::des_core`]
+//! (written here because no maintained crate offers them): traditional DES
+//! crypt, BSDi extended DES, bigcrypt, Sun MD5 crypt and NetBSD sha1crypt.
 
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::des_core;
 use super::{Identified, Params, Scheme};
-use crate::encoding::{crypt64_value, is_crypt64};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
+
+enum Kind<'a> {
+    Des([u8; 2]),
+    Bsdi { rounds: u32, salt: u32 },
+    Bigcrypt { salt: [u8; 2], segments: usize },
+    SunMd5 { prefix: &'a [u8], rounds: u32, checksum: &'a str },
+    Sha1Crypt { rounds: u32, salt: &'a [u8], checksum: &'a str },
+}
 
 pub(crate) struct Parsed<'a> {
     scheme: Scheme,
     s: &'a str,
-    rounds: u32,
-    salt: u32,
+    kind: Kind<'a>,
 }
 
 /// 13 crypt64 characters: the shape of a traditional DES crypt.
 pub(crate) fn looks_like_des(s: &str) -> bool {
-    s.len() == 13 && is_crypt64(s)
+    des_core::parse_des_crypt(s).is_some()
 }
 
-fn crypt64_le_value(s: &str) -> Option<u32> {
-    s.bytes().rev().try_fold(0u32, |acc, c| Some((acc << 6) | crypt64_value(c)?))
+/// 13 + 11k crypt64 characters (k ≥ 1): the shape of bigcrypt.
+pub(crate) fn looks_like_bigcrypt(s: &str) -> bool {
+    des_core::parse_bigcrypt(s).is_some_and(|(_, n)| n > 1)
 }
 
 impl<'a> Parsed<'a> {
     pub(crate) fn parse_des(s: &'a str) -> Result<Self> {
-        if !looks_like_des(s) {
-            return Err(Error::malformed(Scheme::DesCrypt, "must be 13 crypt64 characters"));
-        }
-        Ok(Parsed { scheme: Scheme::DesCrypt, s, rounds: 25, salt: 0 })
+        let salt = des_core::parse_des_crypt(s)
+            .ok_or(Error::malformed(Scheme::DesCrypt, "must be 13 crypt64 characters"))?;
+        Ok(Parsed { scheme: Scheme::DesCrypt, s, kind: Kind::Des(salt) })
+    }
+
+    pub(crate) fn parse_bigcrypt(s: &'a str) -> Result<Self> {
+        let (salt, segments) = des_core::parse_bigcrypt(s)
+            .filter(|(_, n)| *n <= 16)
+            .ok_or(Error::malformed(Scheme::Bigcrypt, "must be 13 + 11k crypt64 characters, k < 16"))?;
+        Ok(Parsed { scheme: Scheme::Bigcrypt, s, kind: Kind::Bigcrypt { salt, segments } })
     }
 
     pub(crate) fn parse_bsdi(s: &'a str) -> Result<Self> {
         let sch = Scheme::BsdiCrypt;
-        if s.len() != 20 || !is_crypt64(s.get(1..).unwrap_or("!")) {
-            return Err(Error::malformed(sch, "must be `_` and 19 crypt64 characters"));
-        }
-        let rounds =
-            crypt64_le_value(s.get(1..5).unwrap_or_default()).ok_or(Error::malformed(sch, "rounds"))?;
-        let salt = crypt64_le_value(s.get(5..9).unwrap_or_default()).ok_or(Error::malformed(sch, "salt"))?;
+        let (rounds, salt) = des_core::parse_bsdi_crypt(s)
+            .ok_or(Error::malformed(sch, "must be `_` and 19 crypt64 characters"))?;
         if rounds == 0 {
             return Err(Error::too_big(sch, "rounds", 0, 1));
         }
-        Ok(Parsed { scheme: sch, s, rounds, salt })
+        Ok(Parsed { scheme: sch, s, kind: Kind::Bsdi { rounds, salt } })
+    }
+
+    pub(crate) fn parse_sun_md5(s: &'a str) -> Result<Self> {
+        let (prefix, rounds, checksum) = des_core::parse_sun_md5_crypt(s)
+            .ok_or(Error::malformed(Scheme::SunMd5Crypt, "expected $md5[,rounds=N]$salt$[$]checksum"))?;
+        Ok(Parsed { scheme: Scheme::SunMd5Crypt, s, kind: Kind::SunMd5 { prefix, rounds, checksum } })
+    }
+
+    pub(crate) fn parse_sha1_crypt(s: &'a str) -> Result<Self> {
+        let (rounds, salt, checksum) = des_core::parse_sha1_crypt(s)
+            .ok_or(Error::malformed(Scheme::Sha1Crypt, "expected $sha1$rounds$salt$checksum"))?;
+        Ok(Parsed { scheme: Scheme::Sha1Crypt, s, kind: Kind::Sha1Crypt { rounds, salt, checksum } })
+    }
+
+    fn rounds(&self) -> Option<u64> {
+        match self.kind {
+            Kind::Des(_) | Kind::Bigcrypt { .. } => None,
+            Kind::Bsdi { rounds, .. } | Kind::Sha1Crypt { rounds, .. } => Some(rounds.into()),
+            Kind::SunMd5 { rounds, .. } => Some(4096 + u64::from(rounds)),
+        }
     }
 
     pub(crate) fn identified(&self) -> Identified {
-        let params =
-            if self.scheme == Scheme::BsdiCrypt { Params::Rounds(self.rounds.into()) } else { Params::Fixed };
-        Identified { scheme: self.scheme, params }
+        Identified { scheme: self.scheme, params: self.rounds().map_or(Params::Fixed, Params::Rounds) }
     }
 
     pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
-        c.iterations(self.scheme, "rounds", self.rounds.into())
+        self.rounds().map_or(Ok(()), |r| c.iterations(self.scheme, "rounds", r))
     }
 
     pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let got = match self.scheme {
-            Scheme::BsdiCrypt => des_core::bsdi_crypt(password, self.rounds, self.salt),
-            _ => {
-                let b = self.s.as_bytes();
-                let salt = [b.first().copied().unwrap_or(b'.'), b.get(1).copied().unwrap_or(b'.')];
-                des_core::des_crypt(password, salt)
+        let (got, want) = match self.kind {
+            Kind::Des(salt) => (des_core::des_crypt(password, salt), self.s),
+            Kind::Bsdi { rounds, salt } => (des_core::bsdi_crypt(password, rounds, salt), self.s),
+            Kind::Bigcrypt { salt, segments } => {
+                // bigcrypt's output length follows the password: a password of
+                // another segment count cannot match (not an error).
+                match des_core::bigcrypt(password, salt, segments) {
+                    Some(g) => (Some(g), self.s),
+                    None => return Ok(Choice::from(0)),
+                }
             }
-        }
-        .map(Zeroizing::new)
-        .ok_or(Error::malformed(self.scheme, "salt"))?;
-        Ok(got.as_bytes().ct_eq(self.s.as_bytes()))
+            Kind::SunMd5 { prefix, rounds, checksum } => {
+                (Some(des_core::sun_md5_crypt_checksum(password, prefix, rounds)), checksum)
+            }
+            Kind::Sha1Crypt { rounds, salt, checksum } => {
+                (Some(des_core::sha1_crypt_checksum(password, salt, rounds)), checksum)
+            }
+        };
+        let got = Zeroizing::new(got.ok_or(Error::malformed(self.scheme, "salt"))?);
+        Ok(got.as_bytes().ct_eq(want.as_bytes()))
     }
 }

@@ -5,7 +5,11 @@
 //! output encoding and the place the salt lives. Every built-in digest family is
 //! one recipe; an application declares its own home-made layout the same way.
 //! Inner calls produce lower-case hex, as PHP's `md5()` does; a `_bin` suffix
-//! (`sha1(sha1_bin($pass))`) passes raw bytes instead.
+//! (`sha1(sha1_bin($pass))`) passes raw bytes instead, and `strtoupper(…)`
+//! upper-cases its argument (`md5(strtoupper(md5($pass)))`, hashcat 4300).
+//! `$const` is an application-wide constant such as PrestaShop's `COOKIE_KEY`
+//! (`md5($const.$pass)`), given with [`Recipe::with_constant`]; a recipe may be
+//! iterated ([`Recipe::with_rounds`]). Verify accepts hex of either case.
 
 use std::sync::OnceLock;
 
@@ -31,6 +35,8 @@ enum Func {
     Sha512,
     /// UTF-8 text re-encoded as UTF-16LE (NTLM); not a digest.
     Utf16le,
+    /// ASCII upper-casing of the argument (PHP's `strtoupper`); not a digest.
+    Upper,
 }
 
 impl Func {
@@ -43,6 +49,7 @@ impl Func {
             "sha384" => Func::Sha384,
             "sha512" => Func::Sha512,
             "utf16le" => Func::Utf16le,
+            "strtoupper" => Func::Upper,
             _ => return None,
         })
     }
@@ -54,7 +61,7 @@ impl Func {
             Func::Sha256 => 32,
             Func::Sha384 => 48,
             Func::Sha512 => 64,
-            Func::Utf16le => return None,
+            Func::Utf16le | Func::Upper => return None,
         })
     }
 
@@ -73,6 +80,7 @@ impl Func {
                 })?;
                 text.encode_utf16().flat_map(u16::to_le_bytes).collect()
             }
+            Func::Upper => data.to_ascii_uppercase(),
         }))
     }
 }
@@ -82,7 +90,16 @@ enum Term {
     Pass,
     Salt,
     User,
+    Const,
     Call(Box<Call>),
+}
+
+/// The values a recipe's terms stand for.
+struct Inputs<'a> {
+    pass: &'a [u8],
+    salt: &'a [u8],
+    user: &'a [u8],
+    constant: &'a [u8],
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,16 +111,17 @@ struct Call {
 }
 
 impl Call {
-    fn eval(&self, pass: &[u8], salt: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let mut buf = Zeroizing::new(Vec::with_capacity(pass.len() + salt.len() + 64));
+    fn eval(&self, inp: &Inputs<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        let mut buf = Zeroizing::new(Vec::with_capacity(inp.pass.len() + inp.salt.len() + 64));
         for t in &self.args {
             match t {
-                Term::Pass => buf.extend_from_slice(pass),
-                Term::Salt => buf.extend_from_slice(salt),
-                Term::User => buf.extend_from_slice(user),
+                Term::Pass => buf.extend_from_slice(inp.pass),
+                Term::Salt => buf.extend_from_slice(inp.salt),
+                Term::User => buf.extend_from_slice(inp.user),
+                Term::Const => buf.extend_from_slice(inp.constant),
                 Term::Call(inner) => {
-                    let v = inner.eval(pass, salt, user)?;
-                    if inner.raw || inner.func == Func::Utf16le {
+                    let v = inner.eval(inp)?;
+                    if inner.raw || inner.func.output_len().is_none() {
                         buf.extend_from_slice(&v);
                     } else {
                         buf.extend_from_slice(hex_lower(&v).as_bytes());
@@ -153,7 +171,7 @@ pub enum SaltLayout {
 /// assert_eq!(r.notation(), "sha256($salt.$pass)");
 /// # Ok::<(), rehash::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Recipe {
     notation: String,
     call: Call,
@@ -162,6 +180,9 @@ pub struct Recipe {
     prefix: &'static str,
     upper_hex: bool,
     scheme: Scheme,
+    rounds: u32,
+    raw_rounds: bool,
+    constant: Zeroizing<Vec<u8>>,
 }
 
 impl Recipe {
@@ -170,7 +191,7 @@ impl Recipe {
     /// inner output) and `utf16le`; terms `$pass`, `$salt`, `$user`, joined by `.`.
     pub fn new(notation: &str, encoding: DigestEncoding, layout: SaltLayout) -> Result<Recipe> {
         let call = parse_notation(notation)?;
-        if call.raw || call.func == Func::Utf16le {
+        if call.raw || call.func.output_len().is_none() {
             return Err(Error::InvalidConfig(
                 "a recipe's outermost function must be a digest without _bin".into(),
             ));
@@ -189,7 +210,42 @@ impl Recipe {
             prefix: "",
             upper_hex: false,
             scheme: Scheme::Recipe,
+            rounds: 1,
+            raw_rounds: false,
+            constant: Zeroizing::new(Vec::new()),
         })
+    }
+
+    /// Apply the outermost function `rounds` times in all: every round after
+    /// the first digests the previous round's output, as lower-case hex or,
+    /// with `raw`, as raw bytes. 1 (the default) means no iteration.
+    pub fn with_rounds(mut self, rounds: u32, raw: bool) -> Result<Recipe> {
+        if !(1..=1_000_000).contains(&rounds) {
+            return Err(Error::InvalidConfig("recipe rounds must be 1..=1000000".into()));
+        }
+        self.rounds = rounds;
+        self.raw_rounds = raw;
+        Ok(self)
+    }
+
+    /// The application-wide constant `$const` stands for (a site key such as
+    /// PrestaShop's `COOKIE_KEY`). It is secret: `Debug` does not show it.
+    pub fn with_constant(mut self, constant: &[u8]) -> Recipe {
+        self.constant = Zeroizing::new(constant.to_vec());
+        self
+    }
+
+    fn digest(&self, pass: &[u8], salt: &[u8], user: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let inp = Inputs { pass, salt, user, constant: &self.constant };
+        let mut out = self.call.eval(&inp)?;
+        for _ in 1..self.rounds {
+            out = if self.raw_rounds {
+                self.call.func.apply(&out)?
+            } else {
+                self.call.func.apply(hex_lower(&out).as_bytes())?
+            };
+        }
+        Ok(out)
     }
 
     /// The recipe as written.
@@ -199,6 +255,18 @@ impl Recipe {
 
     fn output_len(&self) -> usize {
         self.call.func.output_len().unwrap_or(0)
+    }
+}
+
+impl core::fmt::Debug for Recipe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Recipe")
+            .field("notation", &self.notation)
+            .field("encoding", &self.encoding)
+            .field("layout", &self.layout)
+            .field("rounds", &self.rounds)
+            .field("constant", &if self.constant.is_empty() { "none" } else { "<redacted>" })
+            .finish()
     }
 }
 
@@ -269,6 +337,7 @@ impl NotationParser<'_> {
                 "pass" => Ok(Term::Pass),
                 "salt" => Ok(Term::Salt),
                 "user" => Ok(Term::User),
+                "const" => Ok(Term::Const),
                 _ => Err("unknown variable"),
             };
         }
@@ -282,7 +351,7 @@ pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
     let table = TABLE.get_or_init(|| {
         use DigestEncoding::Hex;
         use SaltLayout as L;
-        let defs: [(Scheme, &str, L, &'static str, bool); 15] = [
+        let defs: [(Scheme, &str, L, &'static str, bool); 17] = [
             (Scheme::Md5Hex, "md5($pass)", L::None, "", false),
             (Scheme::Sha1Hex, "sha1($pass)", L::None, "", false),
             (Scheme::Sha256Hex, "sha256($pass)", L::None, "", false),
@@ -298,6 +367,8 @@ pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
             (Scheme::Sha256PassSalt, "sha256($pass.$salt)", L::HashColonSalt, "", false),
             (Scheme::Sha512PassSalt, "sha512($pass.$salt)", L::Separate, "", false),
             (Scheme::Vbulletin, "md5(md5($pass).$salt)", L::HashColonSalt, "", false),
+            (Scheme::HexMd4, "md4($pass)", L::None, "", false),
+            (Scheme::BsdNthash, "md4(utf16le($pass))", L::None, "$3$$", false),
         ];
         defs.iter()
             .filter_map(|(scheme, notation, layout, prefix, upper)| {
@@ -310,6 +381,9 @@ pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
                     prefix,
                     upper_hex: *upper,
                     scheme: *scheme,
+                    rounds: 1,
+                    raw_rounds: false,
+                    constant: Zeroizing::new(Vec::new()),
                 })
             })
             .collect()
@@ -334,6 +408,9 @@ fn django_recipe(md5: bool) -> &'static Recipe {
         prefix: "",
         upper_hex: false,
         scheme,
+        rounds: 1,
+        raw_rounds: false,
+        constant: Zeroizing::new(Vec::new()),
     })
 }
 
@@ -418,7 +495,7 @@ impl<'a> Parsed<'a> {
     }
 
     pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let got = self.recipe.call.eval(password, self.salt, self.user)?;
+        let got = self.recipe.digest(password, self.salt, self.user)?;
         Ok(got.as_slice().ct_eq(&self.expected))
     }
 }
@@ -441,7 +518,9 @@ mod tests {
     #[test]
     fn every_builtin_is_built() {
         for s in Scheme::ALL {
-            if s.needs_declaration() && !matches!(s, Scheme::DesCrypt | Scheme::Recipe) {
+            if s.needs_declaration()
+                && !matches!(s, Scheme::DesCrypt | Scheme::Bigcrypt | Scheme::Mysql323 | Scheme::Recipe)
+            {
                 assert!(builtin(*s).is_some(), "{s}");
             }
         }

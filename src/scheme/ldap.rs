@@ -1,21 +1,26 @@
-//! RFC 2307 LDAP userPassword values: `{MD5}`, `{SHA}` and the salted
-//! `{SMD5}`, `{SSHA}`, `{SSHA256}`, `{SSHA512}` (base64 of digest ‖ salt).
+//! RFC 2307 LDAP userPassword values: `{MD5}`, `{SHA}` (base64 or, as some
+//! directories wrote them, hex) and the salted `{SMD5}`, `{SSHA}`,
+//! `{SSHA256}`, `{SSHA512}` (base64 of digest ‖ salt); and FSHP
+//! (`{FSHPv|saltlen|rounds}` + base64(salt ‖ digest)), iterated over
+//! digest(salt ‖ password).
 
 use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
-use crate::encoding::b64_decode;
+use crate::encoding::{b64_decode, hex_decode, is_hex, parse_decimal};
 use crate::error::{Error, Result};
+use crate::policy::Ceilings;
 
 #[derive(Clone, Copy)]
 enum Alg {
     Md5,
     Sha1,
     Sha256,
+    Sha384,
     Sha512,
 }
 
@@ -25,19 +30,22 @@ impl Alg {
             Alg::Md5 => 16,
             Alg::Sha1 => 20,
             Alg::Sha256 => 32,
+            Alg::Sha384 => 48,
             Alg::Sha512 => 64,
         }
     }
 
-    fn digest(self, pass: &[u8], salt: &[u8]) -> Zeroizing<Vec<u8>> {
-        fn d<D: Digest>(p: &[u8], s: &[u8]) -> Vec<u8> {
-            D::new().chain_update(p).chain_update(s).finalize().to_vec()
+    /// digest(a ‖ b)
+    fn digest(self, a: &[u8], b: &[u8]) -> Zeroizing<Vec<u8>> {
+        fn d<D: Digest>(a: &[u8], b: &[u8]) -> Vec<u8> {
+            D::new().chain_update(a).chain_update(b).finalize().to_vec()
         }
         Zeroizing::new(match self {
-            Alg::Md5 => d::<Md5>(pass, salt),
-            Alg::Sha1 => d::<Sha1>(pass, salt),
-            Alg::Sha256 => d::<Sha256>(pass, salt),
-            Alg::Sha512 => d::<Sha512>(pass, salt),
+            Alg::Md5 => d::<Md5>(a, b),
+            Alg::Sha1 => d::<Sha1>(a, b),
+            Alg::Sha256 => d::<Sha256>(a, b),
+            Alg::Sha384 => d::<Sha384>(a, b),
+            Alg::Sha512 => d::<Sha512>(a, b),
         })
     }
 }
@@ -47,6 +55,8 @@ pub(crate) struct Parsed {
     alg: Alg,
     digest: Vec<u8>,
     salt: Vec<u8>,
+    /// FSHP only: salt first, then `rounds - 1` re-digests.
+    fshp_rounds: Option<u64>,
 }
 
 impl Parsed {
@@ -64,21 +74,74 @@ impl Parsed {
             "SSHA512" => (Scheme::LdapSaltedSha512, Alg::Sha512, true),
             _ => return Err(Error::Malformed { scheme: None, what: "unknown `{SCHEME}` tag" }),
         };
-        let raw = b64_decode(body).ok_or(Error::malformed(scheme, "not base64"))?;
         let n = alg.len();
+        if !salted && body.len() == 2 * n && is_hex(body) {
+            let digest = hex_decode(body).ok_or(Error::malformed(scheme, "hex"))?;
+            let scheme = if matches!(alg, Alg::Md5) { Scheme::LdapHexMd5 } else { Scheme::LdapHexSha1 };
+            return Ok(Parsed { scheme, alg, digest, salt: Vec::new(), fshp_rounds: None });
+        }
+        let raw = b64_decode(body).ok_or(Error::malformed(scheme, "not base64"))?;
         let ok = if salted { raw.len() > n && raw.len() <= n + 64 } else { raw.len() == n };
         if !ok {
             return Err(Error::malformed(scheme, "decoded length"));
         }
         let (digest, salt) = raw.split_at(n);
-        Ok(Parsed { scheme, alg, digest: digest.to_vec(), salt: salt.to_vec() })
+        Ok(Parsed { scheme, alg, digest: digest.to_vec(), salt: salt.to_vec(), fshp_rounds: None })
+    }
+
+    /// `{FSHP1|16|4096}` + base64(salt ‖ checksum).
+    pub(crate) fn parse_fshp(s: &str) -> Result<Self> {
+        let sch = Scheme::Fshp;
+        let (head, body) = s
+            .strip_prefix("{FSHP")
+            .and_then(|r| r.split_once('}'))
+            .ok_or(Error::malformed(sch, "unterminated tag"))?;
+        let mut f = head.split('|');
+        let (v, saltlen, rounds) = match (f.next(), f.next(), f.next(), f.next()) {
+            (Some(v), Some(l), Some(r), None) => (v, l, r),
+            _ => return Err(Error::malformed(sch, "tag must be {FSHPv|saltlen|rounds}")),
+        };
+        let alg = match v {
+            "0" => Alg::Sha1,
+            "1" => Alg::Sha256,
+            "2" => Alg::Sha384,
+            "3" => Alg::Sha512,
+            _ => return Err(Error::Unsupported { scheme: sch, what: "FSHP variant" }),
+        };
+        let saltlen = parse_decimal(saltlen).ok_or(Error::malformed(sch, "salt length"))?;
+        let rounds = parse_decimal(rounds).filter(|r| *r >= 1).ok_or(Error::malformed(sch, "rounds"))?;
+        let raw = b64_decode(body).ok_or(Error::malformed(sch, "not base64"))?;
+        let saltlen = usize::try_from(saltlen).ok().filter(|l| raw.len() == l.saturating_add(alg.len()));
+        let saltlen = saltlen.ok_or(Error::malformed(sch, "decoded length"))?;
+        let (salt, digest) = raw.split_at(saltlen);
+        Ok(Parsed {
+            scheme: sch,
+            alg,
+            digest: digest.to_vec(),
+            salt: salt.to_vec(),
+            fshp_rounds: Some(rounds),
+        })
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        self.fshp_rounds.map_or(Ok(()), |r| c.iterations(self.scheme, "rounds", r))
     }
 
     pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: Params::Fixed }
+        Identified { scheme: self.scheme, params: self.fshp_rounds.map_or(Params::Fixed, Params::Rounds) }
     }
 
     pub(crate) fn verify(&self, password: &[u8]) -> Choice {
-        self.alg.digest(password, &self.salt).as_slice().ct_eq(&self.digest)
+        let got = match self.fshp_rounds {
+            None => self.alg.digest(password, &self.salt),
+            Some(rounds) => {
+                let mut d = self.alg.digest(&self.salt, password);
+                for _ in 1..rounds {
+                    d = self.alg.digest(&d, &[]);
+                }
+                d
+            }
+        };
+        got.as_slice().ct_eq(&self.digest)
     }
 }

@@ -16,9 +16,8 @@ use crate::policy::Ceilings;
 pub(crate) mod argon2;
 pub(crate) mod bcrypt;
 pub(crate) mod crypt;
+pub(crate) mod dbms;
 pub(crate) mod des;
-// bigcrypt, Sun MD5 and sha1crypt here are wired in by the second-wave catalogue.
-#[allow(dead_code)]
 pub(crate) mod des_core;
 pub(crate) mod digest;
 pub(crate) mod ldap;
@@ -137,6 +136,39 @@ catalogue! {
     Argon2i: "argon2i", None, Modern, false, "`$argon2i$v=19$…` (PHC)";
     Argon2d: "argon2d", None, Modern, false, "`$argon2d$v=19$…` (PHC)";
     Yescrypt: "yescrypt", None, Legacy, false, "`$y$params$salt$hash` (libxcrypt, Debian/Fedora shadow)";
+    LdapHexMd5: "ldap_hex_md5", None, Legacy, false, "`{MD5}` + hex(md5(pass))";
+    LdapHexSha1: "ldap_hex_sha1", None, Legacy, false, "`{SHA}` + hex(sha1(pass))";
+    LdapMd5Crypt: "ldap_md5_crypt", None, Legacy, false, "`{CRYPT}$1$…`";
+    LdapSha1Crypt: "ldap_sha1_crypt", None, Legacy, false, "`{CRYPT}$sha1$…`";
+    LdapSha256Crypt: "ldap_sha256_crypt", None, Legacy, false, "`{CRYPT}$5$…`";
+    LdapSha512Crypt: "ldap_sha512_crypt", None, Legacy, false, "`{CRYPT}$6$…`";
+    LdapBcrypt: "ldap_bcrypt", None, Legacy, false, "`{CRYPT}$2b$…`";
+    LdapDesCrypt: "ldap_des_crypt", None, Legacy, false, "`{CRYPT}` + 13-char DES crypt";
+    LdapBsdiCrypt: "ldap_bsdi_crypt", None, Legacy, false, "`{CRYPT}_…` (BSDi extended DES)";
+    LdapPbkdf2Sha1: "ldap_pbkdf2_sha1", None, Legacy, false, "`{PBKDF2}rounds$salt$checksum` (adapted base64)";
+    LdapPbkdf2Sha256: "ldap_pbkdf2_sha256", None, Legacy, false, "`{PBKDF2-SHA256}rounds$salt$checksum`";
+    LdapPbkdf2Sha512: "ldap_pbkdf2_sha512", None, Legacy, false, "`{PBKDF2-SHA512}rounds$salt$checksum`";
+    Sha1Crypt: "sha1_crypt", Some(15100), Legacy, false, "`$sha1$rounds$salt$checksum` (NetBSD)";
+    SunMd5Crypt: "sun_md5_crypt", None, Legacy, false, "`$md5[,rounds=N]$salt$[$]checksum` (Solaris)";
+    BsdNthash: "bsd_nthash", None, Legacy, false, "`$3$$` + hex NT hash (FreeBSD)";
+    Bigcrypt: "bigcrypt", None, Legacy, true, "DES crypt extended past 8 characters (HP-UX, Digital Unix)";
+    HexMd4: "hex_md4", Some(900), Legacy, true, "32 hex: md4(pass)";
+    DjangoDesCrypt: "django_des_crypt", None, Legacy, false, "`crypt$salt$des-crypt`";
+    GrubPbkdf2Sha512: "grub_pbkdf2_sha512", Some(7200), Legacy, false, "`grub.pbkdf2.sha512.rounds.SALT.HASH`";
+    Fshp: "fshp", None, Legacy, false, "`{FSHP<variant>|<saltlen>|<rounds>}` + base64(salt . digest)";
+    CtaPbkdf2Sha1: "cta_pbkdf2_sha1", None, Legacy, false, "`$p5k2$rounds-hex$salt$checksum` (url-safe base64, padded)";
+    DlitzPbkdf2Sha1: "dlitz_pbkdf2_sha1", None, Legacy, false, "`$p5k2$rounds-hex$salt$checksum` (32-char checksum)";
+    Drupal7: "drupal7", Some(7900), Legacy, false, "`$S$` + SHA-512 phpass variant, 55 characters";
+    Drupal7WrappedMd5: "drupal7_wrapped_md5", None, Legacy, false, "`U$S$…`: drupal7 over hex(md5(pass))";
+    WordpressBcrypt: "wordpress_bcrypt", None, Legacy, false, "`$wp$2y$…`: bcrypt over base64(HMAC-SHA384(`wp-sha384`, pass))";
+    Disabled: "disabled", None, Legacy, false, "a locked or unusable account: `!…`, `*…`, `*LK*…`, Django's `!` + 40 chars";
+    Mysql323: "mysql323", Some(200), Legacy, true, "16 hex: MySQL 3.23 OLD_PASSWORD(pass), spaces and tabs skipped";
+    Mssql2000: "mssql2000", Some(131), Legacy, false, "`0x0100` + hex salt + sha1(utf16le(pass) . salt) + sha1(utf16le(upper(pass)) . salt)";
+    Mssql2005: "mssql2005", Some(132), Legacy, false, "`0x0100` + hex salt + sha1(utf16le(pass) . salt)";
+    Oracle11: "oracle11", Some(112), Legacy, false, "`S:` + hex sha1(pass . salt) + 20 hex salt";
+    PostgresScramSha256: "postgres_scram_sha256", Some(28600), Legacy, false, "`SCRAM-SHA-256$iter:salt$StoredKey:ServerKey` (pg_authid)";
+    AspnetIdentityV2: "aspnet_identity_v2", None, Legacy, false, "base64 of 0x00 . salt . PBKDF2-HMAC-SHA1(1000 iterations)";
+    AspnetIdentityV3: "aspnet_identity_v3", None, Legacy, false, "base64 of 0x01 . prf . iterations . salt length . salt . subkey";
     Recipe: "recipe", None, Legacy, true, "an application's own salted digest, declared as a recipe";
 }
 
@@ -221,6 +253,12 @@ pub(crate) enum Parsed<'a> {
     Pbkdf2(pbkdf2::Parsed),
     Scrypt(scrypt::Parsed),
     Argon2(argon2::Parsed),
+    /// A locked or unusable account: never verifies, costs no work.
+    Disabled,
+    /// A family carried inside another's wrapper (`{CRYPT}…`, Django's
+    /// `crypt$…`): the wrapper names the scheme, the inner string does the work.
+    Wrapped(Scheme, Box<Parsed<'a>>),
+    Dbms(dbms::Parsed),
 }
 
 impl Parsed<'_> {
@@ -237,13 +275,18 @@ impl Parsed<'_> {
             Parsed::Pbkdf2(p) => p.identified(),
             Parsed::Scrypt(p) => p.identified(),
             Parsed::Argon2(p) => p.identified(),
+            Parsed::Dbms(p) => p.identified(),
+            Parsed::Disabled => Identified { scheme: Scheme::Disabled, params: Params::Fixed },
+            Parsed::Wrapped(scheme, inner) => Identified { scheme: *scheme, ..inner.identified() },
         }
     }
 
     /// Refuse parameters above the ceilings, before any work is done.
     pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
         match self {
-            Parsed::Digest(_) | Parsed::Md5Crypt(_) | Parsed::Ldap(_) => Ok(()),
+            Parsed::Digest(_) | Parsed::Md5Crypt(_) | Parsed::Disabled => Ok(()),
+            Parsed::Ldap(p) => p.check(c),
+            Parsed::Wrapped(_, inner) => inner.check(c),
             Parsed::ShaCrypt(p) => p.check(c),
             Parsed::Yescrypt(p) => p.check(c),
             Parsed::Des(p) => p.check(c),
@@ -252,6 +295,7 @@ impl Parsed<'_> {
             Parsed::Pbkdf2(p) => p.check(c),
             Parsed::Scrypt(p) => p.check(c),
             Parsed::Argon2(p) => p.check(c),
+            Parsed::Dbms(p) => p.check(c),
         }
     }
 
@@ -269,6 +313,9 @@ impl Parsed<'_> {
             Parsed::Pbkdf2(p) => p.verify(password),
             Parsed::Scrypt(p) => p.verify(password),
             Parsed::Argon2(p) => p.verify(password),
+            Parsed::Dbms(p) => p.verify(password),
+            Parsed::Disabled => Ok(Choice::from(0)),
+            Parsed::Wrapped(_, inner) => inner.verify(password),
         }
     }
 }
@@ -289,6 +336,9 @@ pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
     if s.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()) {
         return Err(Error::Malformed { scheme: None, what: "control or non-ASCII characters" });
     }
+    if let Some(disabled) = parse_disabled(s)? {
+        return Ok(Some(disabled));
+    }
     let parsed = if let Some(rest) = s.strip_prefix('$') {
         let id = rest.split('$').next().unwrap_or_default();
         match id {
@@ -298,21 +348,35 @@ pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
             "y" => Parsed::Yescrypt(crypt::Yescrypt::parse(s)?),
             "2a" | "2b" | "2y" | "2x" => Parsed::Bcrypt(bcrypt::Parsed::parse_plain(s, Scheme::Bcrypt)?),
             "bcrypt-sha256" => Parsed::Bcrypt(bcrypt::Parsed::parse_passlib_sha256(s)?),
-            "P" | "H" => Parsed::Phpass(phpass::Parsed::parse(s)?),
+            "wp" => Parsed::Bcrypt(bcrypt::Parsed::parse_wordpress(s)?),
+            "P" | "H" | "S" => Parsed::Phpass(phpass::Parsed::parse(s)?),
             "pbkdf2" | "pbkdf2-sha256" | "pbkdf2-sha512" => Parsed::Pbkdf2(pbkdf2::Parsed::parse_passlib(s)?),
+            "p5k2" => Parsed::Pbkdf2(pbkdf2::Parsed::parse_p5k2(s)?),
             "scrypt" => Parsed::Scrypt(scrypt::Parsed::parse_passlib(s)?),
             "argon2id" | "argon2i" | "argon2d" => Parsed::Argon2(argon2::Parsed::parse(s, None)?),
-            _ => return Err(Error::Malformed { scheme: None, what: "unknown `$id$` prefix" }),
+            "sha1" => Parsed::Des(des::Parsed::parse_sha1_crypt(s)?),
+            "3" => Parsed::Digest(digest::Parsed::parse_builtin(s, Scheme::BsdNthash, Extra::default())?),
+            m if m == "md5" || m.starts_with("md5,") => Parsed::Des(des::Parsed::parse_sun_md5(s)?),
+            _ => {
+                return Err(Error::Malformed { scheme: None, what: "unknown `$id$` prefix" });
+            }
         }
+    } else if let Some(inner) = s.strip_prefix("{CRYPT}") {
+        parse_ldap_crypt(inner)?
+    } else if s.starts_with("{PKCS5S2}") {
+        Parsed::Pbkdf2(pbkdf2::Parsed::parse_atlassian(s)?)
+    } else if s.starts_with("{PBKDF2") {
+        Parsed::Pbkdf2(pbkdf2::Parsed::parse_ldap(s)?)
+    } else if s.starts_with("{FSHP") {
+        Parsed::Ldap(ldap::Parsed::parse_fshp(s)?)
     } else if s.starts_with('{') {
-        if s.starts_with("{PKCS5S2}") {
-            Parsed::Pbkdf2(pbkdf2::Parsed::parse_atlassian(s)?)
-        } else {
-            Parsed::Ldap(ldap::Parsed::parse(s)?)
-        }
-    } else if let Some(rest) = s.strip_prefix('_') {
-        let _ = rest;
+        Parsed::Ldap(ldap::Parsed::parse(s)?)
+    } else if s.starts_with('_') {
         Parsed::Des(des::Parsed::parse_bsdi(s)?)
+    } else if s.starts_with("grub.pbkdf2.") {
+        Parsed::Pbkdf2(pbkdf2::Parsed::parse_grub(s)?)
+    } else if let Some(p) = dbms::parse_prefixed(s)? {
+        Parsed::Dbms(p)
     } else if let Some((prefix, rest)) = s.split_once('$') {
         match prefix {
             "pbkdf2_sha256" | "pbkdf2_sha1" => Parsed::Pbkdf2(pbkdf2::Parsed::parse_django(s)?),
@@ -321,14 +385,69 @@ pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
             "bcrypt_sha256" => Parsed::Bcrypt(bcrypt::Parsed::parse_plain(rest, Scheme::DjangoBcryptSha256)?),
             "scrypt" => Parsed::Scrypt(scrypt::Parsed::parse_django(s)?),
             "md5" | "sha1" => Parsed::Digest(digest::Parsed::parse_django(s)?),
+            "crypt" => parse_django_des(rest)?,
+            "U" if rest.starts_with("S$") => Parsed::Phpass(phpass::Parsed::parse(s)?),
             p if p.starts_with("pbkdf2:") => Parsed::Pbkdf2(pbkdf2::Parsed::parse_werkzeug(s)?),
             p if p.starts_with("scrypt:") => Parsed::Scrypt(scrypt::Parsed::parse_werkzeug(s)?),
             _ => return Ok(None),
         }
+    } else if let Some(p) = dbms::parse_aspnet(s)? {
+        Parsed::Dbms(p)
     } else {
         return Ok(None);
     };
     Ok(Some(parsed))
+}
+
+/// Locked and unusable accounts: a bare `!`, `!!` or `*`; `*LK*`/`*NP*`
+/// markers; `!` in front of anything (shadow's lock, Django's unusable
+/// password); `*` in front of a self-describing hash. `*` + 40 hex is MySQL's
+/// format, left to the declarations; any other `*…` is malformed.
+fn parse_disabled(s: &str) -> Result<Option<Parsed<'_>>> {
+    if matches!(s, "!" | "!!" | "*") || s.starts_with("*LK*") || s.starts_with("*NP*") || s.starts_with('!') {
+        return Ok(Some(Parsed::Disabled));
+    }
+    if let Some(rest) = s.strip_prefix('*') {
+        if rest.len() == 40 && rest.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        return match parse_self_describing(rest) {
+            Ok(Some(_)) => Ok(Some(Parsed::Disabled)),
+            _ => Err(Error::Malformed { scheme: None, what: "`*` before an unrecognised string" }),
+        };
+    }
+    Ok(None)
+}
+
+/// `{CRYPT}` + a crypt(3) string: reported under the LDAP label of the family.
+fn parse_ldap_crypt(inner: &str) -> Result<Parsed<'_>> {
+    let parsed = match parse_self_describing(inner)? {
+        Some(p) => p,
+        None => Parsed::Des(des::Parsed::parse_des(inner)?),
+    };
+    let label = match parsed.identified().scheme {
+        Scheme::Md5Crypt => Scheme::LdapMd5Crypt,
+        Scheme::Sha1Crypt => Scheme::LdapSha1Crypt,
+        Scheme::Sha256Crypt => Scheme::LdapSha256Crypt,
+        Scheme::Sha512Crypt => Scheme::LdapSha512Crypt,
+        Scheme::Bcrypt => Scheme::LdapBcrypt,
+        Scheme::DesCrypt => Scheme::LdapDesCrypt,
+        Scheme::BsdiCrypt => Scheme::LdapBsdiCrypt,
+        Scheme::Disabled => return Ok(Parsed::Disabled),
+        other => other,
+    };
+    Ok(Parsed::Wrapped(label, Box::new(parsed)))
+}
+
+/// Django's `crypt$<salt>$<13-char DES crypt>`; the salt field, when present,
+/// must be the crypt's own salt.
+fn parse_django_des(rest: &str) -> Result<Parsed<'_>> {
+    let sch = Scheme::DjangoDesCrypt;
+    let (salt, des) = rest.split_once('$').ok_or(Error::malformed(sch, "expected crypt$salt$hash"))?;
+    if !salt.is_empty() && des.get(..2) != Some(salt) {
+        return Err(Error::malformed(sch, "salt field differs from the crypt's salt"));
+    }
+    Ok(Parsed::Wrapped(sch, Box::new(Parsed::Des(des::Parsed::parse_des(des)?))))
 }
 
 /// Parse a stored string, using `declared` (the row's hint, then the policy's
@@ -389,6 +508,8 @@ pub(crate) fn parse<'a>(
 fn parse_declared<'a>(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Result<Parsed<'a>> {
     match scheme {
         Scheme::DesCrypt => Ok(Parsed::Des(des::Parsed::parse_des(s)?)),
+        Scheme::Mysql323 => Ok(Parsed::Dbms(dbms::Parsed::parse_mysql323(s)?)),
+        Scheme::Bigcrypt => Ok(Parsed::Des(des::Parsed::parse_bigcrypt(s)?)),
         s2 if digest::builtin(s2).is_some() => {
             Ok(Parsed::Digest(digest::Parsed::parse_builtin(s, s2, extra)?))
         }
@@ -404,6 +525,8 @@ fn shape_candidates(s: &str) -> Vec<Scheme> {
         .filter(|sch| sch.needs_declaration() && *sch != Scheme::Recipe)
         .filter(|sch| match sch {
             Scheme::DesCrypt => des::looks_like_des(s),
+            Scheme::Mysql323 => dbms::looks_like_mysql323(s),
+            Scheme::Bigcrypt => des::looks_like_bigcrypt(s),
             other => digest::looks_like(s, *other),
         })
         .collect()

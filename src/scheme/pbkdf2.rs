@@ -1,7 +1,8 @@
 //! PBKDF2-HMAC in the layouts applications store it: Django
-//! (`pbkdf2_sha256$…`), passlib (`$pbkdf2-sha256$…`), Atlassian
-//! (`{PKCS5S2}`) and Werkzeug (`pbkdf2:sha256:N$…`). The KDF is the `pbkdf2`
-//! crate's.
+//! (`pbkdf2_sha256$…`), passlib (`$pbkdf2-sha256$…`), LDAP (`{PBKDF2-SHA256}…`),
+//! Atlassian (`{PKCS5S2}`), Werkzeug (`pbkdf2:sha256:N$…`), GRUB
+//! (`grub.pbkdf2.sha512.…`) and the two `$p5k2$` layouts (Christian
+//! Thoemmes's and Dwayne Litzenberger's). The KDF is the `pbkdf2` crate's.
 
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
@@ -45,6 +46,10 @@ pub(crate) struct Parsed {
     rounds: u64,
     salt: Vec<u8>,
     expected: Vec<u8>,
+}
+
+fn x_or(scheme: Scheme) -> impl Fn() -> Error {
+    move || Error::malformed(scheme, "salt or checksum is not url-safe base64")
 }
 
 fn rounds(scheme: Scheme, s: &str) -> Result<u64> {
@@ -96,6 +101,91 @@ impl Parsed {
         let expected =
             expected.ok_or(Error::malformed(scheme, "hash is not adapted base64 of the digest length"))?;
         Ok(Parsed { scheme, prf, rounds, salt, expected })
+    }
+
+    /// `{PBKDF2}`, `{PBKDF2-SHA256}`, `{PBKDF2-SHA512}` + `rounds$salt$checksum`
+    /// in adapted base64 (passlib's LDAP forms of its own pbkdf2 hashes).
+    pub(crate) fn parse_ldap(s: &str) -> Result<Self> {
+        let (tag, rest) = s.split_once('}').ok_or(Error::malformed(Scheme::LdapPbkdf2Sha1, "tag"))?;
+        let (scheme, prf) = match tag {
+            "{PBKDF2" => (Scheme::LdapPbkdf2Sha1, Prf::Sha1),
+            "{PBKDF2-SHA256" => (Scheme::LdapPbkdf2Sha256, Prf::Sha256),
+            "{PBKDF2-SHA512" => (Scheme::LdapPbkdf2Sha512, Prf::Sha512),
+            _ => return Err(Error::Malformed { scheme: None, what: "unknown `{PBKDF2…}` tag" }),
+        };
+        let mut f = rest.split('$');
+        let (it, salt, hash) = match (f.next(), f.next(), f.next(), f.next()) {
+            (Some(i), Some(s), Some(h), None) => (i, s, h),
+            _ => return Err(Error::malformed(scheme, "expected rounds$salt$checksum")),
+        };
+        let rounds = rounds(scheme, it)?;
+        let salt = ab64_decode(salt).ok_or(Error::malformed(scheme, "salt is not adapted base64"))?;
+        let expected = ab64_decode(hash).filter(|h| h.len() == prf.len());
+        let expected = expected
+            .ok_or(Error::malformed(scheme, "checksum is not adapted base64 of the digest length"))?;
+        Ok(Parsed { scheme, prf, rounds, salt, expected })
+    }
+
+    /// `grub.pbkdf2.sha512.ROUNDS.SALT.HASH`, salt and hash in hex.
+    pub(crate) fn parse_grub(s: &str) -> Result<Self> {
+        let scheme = Scheme::GrubPbkdf2Sha512;
+        let rest = s
+            .strip_prefix("grub.pbkdf2.sha512.")
+            .ok_or(Error::Unsupported { scheme, what: "hash other than sha512" })?;
+        let mut f = rest.split('.');
+        let (it, salt, hash) = match (f.next(), f.next(), f.next(), f.next()) {
+            (Some(i), Some(s), Some(h), None) => (i, s, h),
+            _ => return Err(Error::malformed(scheme, "expected rounds.salt.hash")),
+        };
+        let rounds = rounds(scheme, it)?;
+        let salt =
+            hex_decode(salt).filter(|s| !s.is_empty()).ok_or(Error::malformed(scheme, "salt is not hex"))?;
+        let expected = hex_decode(hash).filter(|h| h.len() == 64);
+        let expected = expected.ok_or(Error::malformed(scheme, "hash is not hex of 64 bytes"))?;
+        Ok(Parsed { scheme, prf: Prf::Sha512, rounds, salt, expected })
+    }
+
+    /// `$p5k2$<rounds hex>$<salt>$<checksum>`: Thoemmes's layout (cta) has a
+    /// 28-character url-safe base64 checksum of 20 bytes over the decoded salt;
+    /// Litzenberger's (dlitz) a 32-character checksum of 24 bytes whose KDF salt
+    /// is the whole `$p5k2$rounds$salt` prefix. The checksum length tells them apart.
+    pub(crate) fn parse_p5k2(s: &str) -> Result<Self> {
+        let mut f = s.split('$');
+        let (it, salt, hash) = match (f.next(), f.next(), f.next(), f.next(), f.next(), f.next()) {
+            (Some(""), Some("p5k2"), Some(i), Some(s), Some(h), None) => (i, s, h),
+            _ => {
+                return Err(Error::malformed(Scheme::DlitzPbkdf2Sha1, "expected $p5k2$rounds$salt$checksum"))
+            }
+        };
+        let scheme = if hash.len() == 28 { Scheme::CtaPbkdf2Sha1 } else { Scheme::DlitzPbkdf2Sha1 };
+        let rounds = if it.is_empty() && scheme == Scheme::DlitzPbkdf2Sha1 {
+            400
+        } else if it.len() <= 8 && it.bytes().all(|c| c.is_ascii_hexdigit()) && !it.is_empty() {
+            u64::from_str_radix(it, 16).map_err(|_| Error::malformed(scheme, "rounds"))?
+        } else {
+            return Err(Error::malformed(scheme, "rounds must be hex"));
+        };
+        if rounds == 0 {
+            return Err(Error::too_big(scheme, "iterations", 0, 1));
+        }
+        let (salt, expected) = if scheme == Scheme::CtaPbkdf2Sha1 {
+            let url = |x: &str| b64_decode(&x.replace('-', "+").replace('_', "/"));
+            let bad = x_or(scheme);
+            let salt = url(salt).filter(|_| !salt.contains(['+', '/'])).ok_or_else(&bad)?;
+            let expected =
+                url(hash).filter(|h| h.len() == 20 && !hash.contains(['+', '/'])).ok_or_else(&bad)?;
+            (salt, expected)
+        } else {
+            let prefix_len = s.len() - hash.len() - 1;
+            let salt_text = s.get(..prefix_len).ok_or(Error::malformed(scheme, "salt"))?;
+            let expected = ab64_decode(hash).filter(|h| h.len() == 24 && hash.len() == 32);
+            let expected = expected.ok_or(Error::malformed(scheme, "checksum"))?;
+            if salt.is_empty() || !salt.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'/') {
+                return Err(Error::malformed(scheme, "salt"));
+            }
+            (salt_text.as_bytes().to_vec(), expected)
+        };
+        Ok(Parsed { scheme, prf: Prf::Sha1, rounds, salt, expected })
     }
 
     /// `{PKCS5S2}` + base64(16-byte salt ‖ 32-byte key), PBKDF2-HMAC-SHA1 × 10000.

@@ -1,17 +1,20 @@
-//! phpass portable hashes (`$P$` WordPress, `$H$` phpBB3): 2^n rounds of MD5
-//! over the previous digest and the password. Written here: no maintained
-//! crate provides it.
+//! phpass portable hashes (`$P$` WordPress, `$H$` phpBB3: 2^n rounds of MD5)
+//! and Drupal 7's SHA-512 variant (`$S$`, and `U$S$` for the Drupal 6 md5
+//! hashes Drupal 7 wrapped on import). Written here: no maintained crate
+//! provides them.
 
-use md5::{Digest as _, Md5};
+use md5::Md5;
+use sha2::{Digest, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
-use crate::encoding::{crypt64_le, crypt64_value, is_crypt64};
+use crate::encoding::{crypt64_le, crypt64_value, hex_lower, is_crypt64};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
 
 pub(crate) struct Parsed<'a> {
+    scheme: Scheme,
     log2: u32,
     salt: &'a str,
     checksum: &'a str,
@@ -19,34 +22,57 @@ pub(crate) struct Parsed<'a> {
 
 impl<'a> Parsed<'a> {
     pub(crate) fn parse(s: &'a str) -> Result<Self> {
-        let sch = Scheme::Phpass;
-        if s.len() != 34 || !is_crypt64(s.get(3..).unwrap_or("!")) {
-            return Err(Error::malformed(sch, "must be 34 characters: prefix, count, 8 salt, 22 checksum"));
+        let (scheme, body, len) = if let Some(rest) = s.strip_prefix("U$S$") {
+            (Scheme::Drupal7WrappedMd5, rest, 55 - 3)
+        } else if let Some(rest) = s.strip_prefix("$S$") {
+            (Scheme::Drupal7, rest, 55 - 3)
+        } else {
+            let rest = s.get(3..).unwrap_or_default();
+            (Scheme::Phpass, rest, 34 - 3)
+        };
+        if body.len() != len || !is_crypt64(body) {
+            return Err(Error::malformed(scheme, "length or alphabet (count, 8 salt, checksum)"));
         }
-        let count_char = s.as_bytes().get(3).copied().unwrap_or(0);
-        let log2 = crypt64_value(count_char).ok_or(Error::malformed(sch, "count"))?;
-        // phpass itself accepts 7..=30.
+        let log2 = body.bytes().next().and_then(crypt64_value).ok_or(Error::malformed(scheme, "count"))?;
+        // phpass and Drupal accept 7..=30.
         if !(7..=30).contains(&log2) {
-            return Err(Error::too_big(sch, "log2_rounds", log2.into(), 30));
+            return Err(Error::too_big(scheme, "log2_rounds", log2.into(), 30));
         }
-        Ok(Parsed { log2, salt: s.get(4..12).unwrap_or_default(), checksum: s.get(12..).unwrap_or_default() })
+        Ok(Parsed {
+            scheme,
+            log2,
+            salt: body.get(1..9).unwrap_or_default(),
+            checksum: body.get(9..).unwrap_or_default(),
+        })
     }
 
     pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: Scheme::Phpass, params: Params::Rounds(1u64 << self.log2) }
+        Identified { scheme: self.scheme, params: Params::Rounds(1u64 << self.log2) }
     }
 
     pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
-        c.iterations(Scheme::Phpass, "rounds", 1u64 << self.log2)
+        c.iterations(self.scheme, "rounds", 1u64 << self.log2)
     }
 
     pub(crate) fn verify(&self, password: &[u8]) -> Choice {
-        let mut h: [u8; 16] = Md5::new().chain_update(self.salt).chain_update(password).finalize().into();
-        for _ in 0..(1u64 << self.log2) {
-            h = Md5::new().chain_update(h).chain_update(password).finalize().into();
-        }
-        let got = Zeroizing::new(crypt64_le(&h));
-        h.iter_mut().for_each(|b| *b = 0);
-        got.as_bytes().ct_eq(self.checksum.as_bytes())
+        let got = match self.scheme {
+            Scheme::Phpass => iterate::<Md5>(self.salt.as_bytes(), password, self.log2),
+            Scheme::Drupal7 => iterate::<Sha512>(self.salt.as_bytes(), password, self.log2),
+            _ => {
+                let inner = Zeroizing::new(hex_lower(&Md5::digest(password)));
+                iterate::<Sha512>(self.salt.as_bytes(), inner.as_bytes(), self.log2)
+            }
+        };
+        let n = self.checksum.len();
+        got.as_bytes().get(..n).unwrap_or_default().ct_eq(self.checksum.as_bytes())
     }
+}
+
+/// h = D(salt ‖ pw); 2^log2 times h = D(h ‖ pw); crypt64 of h.
+fn iterate<D: Digest>(salt: &[u8], password: &[u8], log2: u32) -> Zeroizing<String> {
+    let mut h = Zeroizing::new(D::new().chain_update(salt).chain_update(password).finalize().to_vec());
+    for _ in 0..(1u64 << log2) {
+        *h = D::new().chain_update(&*h).chain_update(password).finalize().to_vec();
+    }
+    Zeroizing::new(crypt64_le(&h))
 }

@@ -1,0 +1,397 @@
+//! Password verifiers that databases and their application frameworks store:
+//! MySQL 3.23 `OLD_PASSWORD` (`mysql323`, 16 hex, must be declared), MS SQL
+//! Server 2000/2005 (`0x0100…`), Oracle 11g (`S:…`), PostgreSQL's
+//! `SCRAM-SHA-256$…` (pg_authid) and ASP.NET Identity's base64 blobs
+//! (version 2, marker `0x00`, and version 3, marker `0x01`).
+//!
+//! Everything but `mysql323` is recognised from the string alone:
+//! [`parse_prefixed`] takes the three prefixed forms and [`parse_aspnet`] the
+//! bare base64 of ASP.NET, claiming only strings that hex digests and other
+//! declared layouts cannot be (see there).
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use super::pbkdf2::Prf;
+use super::{Identified, Params, Scheme};
+use crate::encoding::{b64_decode, hex_decode, is_hex, parse_decimal};
+use crate::error::{Error, Result};
+use crate::policy::Ceilings;
+
+/// ASP.NET Core caps nothing, but a stored string must not choose an
+/// arbitrarily long PBKDF2 output (each block costs the full iteration count).
+const ASPNET_MAX_SUBKEY: usize = 64;
+
+enum Form {
+    /// MySQL 3.23's two 31-bit words, as the 8 bytes its 16 hex digits encode.
+    Mysql323([u8; 8]),
+    /// `0x0100` + salt + SHA-1(UTF-16LE(pass) ‖ salt) [+ the same of the
+    /// upper-cased password, MS SQL 2000 only].
+    Mssql { salt: [u8; 4], digest: [u8; 20], upper: Option<[u8; 20]> },
+    /// `S:` + SHA-1(pass ‖ salt) + salt.
+    Oracle11 { digest: [u8; 20], salt: [u8; 10] },
+    /// RFC 5802 / 7677 verifier as PostgreSQL stores it.
+    Scram { iterations: u64, salt: Vec<u8>, stored_key: [u8; 32], server_key: [u8; 32] },
+    /// PBKDF2 with the recorded PRF, iterations, salt and subkey.
+    AspNet { prf: Prf, iterations: u64, salt: Vec<u8>, subkey: Vec<u8> },
+}
+
+pub(crate) struct Parsed {
+    scheme: Scheme,
+    form: Form,
+}
+
+/// Decode exactly `N` bytes of hex (either case).
+fn hex_array<const N: usize>(scheme: Scheme, s: &str, what: &'static str) -> Result<[u8; N]> {
+    hex_decode(s).and_then(|v| <[u8; N]>::try_from(v).ok()).ok_or(Error::malformed(scheme, what))
+}
+
+/// True when `s` has `mysql323`'s shape: 16 hex digits.
+pub(crate) fn looks_like_mysql323(s: &str) -> bool {
+    s.len() == 16 && is_hex(s)
+}
+
+/// The prefixed self-describing forms: `0x0100…` (MS SQL), `S:…` (Oracle
+/// 11g) and `SCRAM-SHA-256$…` (PostgreSQL). `Ok(None)` for anything else.
+pub(crate) fn parse_prefixed(s: &str) -> Result<Option<Parsed>> {
+    if let Some(rest) = s.strip_prefix("0x0100") {
+        return parse_mssql(rest).map(Some);
+    }
+    if let Some(rest) = s.strip_prefix("S:") {
+        let scheme = Scheme::Oracle11;
+        let (digest, salt) = match (rest.len(), rest.get(..40), rest.get(40..)) {
+            (60, Some(d), Some(salt)) => (d, salt),
+            _ => return Err(Error::malformed(scheme, "expected 40 hex digest and 20 hex salt")),
+        };
+        let form = Form::Oracle11 {
+            digest: hex_array(scheme, digest, "hex digest")?,
+            salt: hex_array(scheme, salt, "hex salt")?,
+        };
+        return Ok(Some(Parsed { scheme, form }));
+    }
+    if let Some(rest) = s.strip_prefix("SCRAM-SHA-256$") {
+        return parse_scram(rest).map(Some);
+    }
+    Ok(None)
+}
+
+fn parse_mssql(rest: &str) -> Result<Parsed> {
+    let (scheme, upper) = match rest.len() {
+        48 => (Scheme::Mssql2005, false),
+        88 => (Scheme::Mssql2000, true),
+        _ => {
+            return Err(Error::Malformed {
+                scheme: None,
+                what: "`0x0100` string of neither MS SQL 2000 nor MS SQL 2005 length",
+            })
+        }
+    };
+    let part = |r: core::ops::Range<usize>| rest.get(r).ok_or(Error::malformed(scheme, "length"));
+    let salt = hex_array(scheme, part(0..8)?, "hex salt")?;
+    let digest = hex_array(scheme, part(8..48)?, "hex digest")?;
+    let upper = if upper { Some(hex_array(scheme, part(48..88)?, "hex upper-case digest")?) } else { None };
+    Ok(Parsed { scheme, form: Form::Mssql { salt, digest, upper } })
+}
+
+/// `<iter>:<salt b64>$<StoredKey b64>:<ServerKey b64>` (after the prefix).
+fn parse_scram(rest: &str) -> Result<Parsed> {
+    let scheme = Scheme::PostgresScramSha256;
+    let (params, keys) = rest.split_once('$').ok_or(Error::malformed(scheme, "missing keys"))?;
+    let (it, salt) = params.split_once(':').ok_or(Error::malformed(scheme, "missing salt"))?;
+    let (stored, server) = keys.split_once(':').ok_or(Error::malformed(scheme, "missing server key"))?;
+    let iterations = parse_decimal(it).ok_or(Error::malformed(scheme, "iteration count"))?;
+    if iterations == 0 {
+        return Err(Error::too_big(scheme, "iterations", 0, 1));
+    }
+    let salt = b64_decode(salt).filter(|s| !s.is_empty()).ok_or(Error::malformed(scheme, "salt"))?;
+    let key = |k: &str, what| {
+        b64_decode(k).and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or(Error::malformed(scheme, what))
+    };
+    Ok(Parsed {
+        scheme,
+        form: Form::Scram {
+            iterations,
+            salt,
+            stored_key: key(stored, "StoredKey is not base64 of 32 bytes")?,
+            server_key: key(server, "ServerKey is not base64 of 32 bytes")?,
+        },
+    })
+}
+
+/// ASP.NET Identity's bare base64 blobs. Claimed only when the whole string is
+/// canonical padded base64 (length a multiple of 4, standard alphabet) and:
+///
+/// - v2: decodes to exactly 49 bytes starting with `0x00`;
+/// - v3: decodes to `0x01` followed by a PRF word 0, 1 or 2 (so the string
+///   starts `AQAAAA`); wrong salt or subkey lengths are then `Malformed`.
+///
+/// Anything else is `Ok(None)`, left to declarations: a hex digest never
+/// qualifies (v2 needs `=` padding, v3 a `Q`), and a base64 digest of a
+/// declared recipe that happens to start with byte 0 or 1 is not stolen.
+pub(crate) fn parse_aspnet(s: &str) -> Result<Option<Parsed>> {
+    if s.is_empty() || !s.len().is_multiple_of(4) {
+        return Ok(None);
+    }
+    let Some(raw) = b64_decode(s) else { return Ok(None) };
+    match raw.as_slice() {
+        [0, salt @ ..] if raw.len() == 49 => {
+            let (salt, subkey) = salt.split_at(16);
+            Ok(Some(Parsed {
+                scheme: Scheme::AspnetIdentityV2,
+                form: Form::AspNet {
+                    prf: Prf::Sha1,
+                    iterations: 1000,
+                    salt: salt.to_vec(),
+                    subkey: subkey.to_vec(),
+                },
+            }))
+        }
+        [1, 0, 0, 0, prf @ 0..=2, rest @ ..] => parse_aspnet_v3(*prf, rest).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The v3 body after the marker and PRF word: iterations ‖ salt length ‖ salt
+/// ‖ subkey, with ASP.NET Core's own limits (salt and subkey ≥ 16 bytes).
+fn parse_aspnet_v3(prf: u8, rest: &[u8]) -> Result<Parsed> {
+    let scheme = Scheme::AspnetIdentityV3;
+    let prf = match prf {
+        0 => Prf::Sha1,
+        1 => Prf::Sha256,
+        _ => Prf::Sha512,
+    };
+    let (iterations, salt_len, body) = match rest {
+        [i0, i1, i2, i3, l0, l1, l2, l3, body @ ..] => {
+            (u32::from_be_bytes([*i0, *i1, *i2, *i3]), u32::from_be_bytes([*l0, *l1, *l2, *l3]), body)
+        }
+        _ => return Err(Error::malformed(scheme, "truncated header")),
+    };
+    if iterations == 0 {
+        return Err(Error::too_big(scheme, "iterations", 0, 1));
+    }
+    if i32::try_from(iterations).is_err() {
+        // ASP.NET reads the count as a signed int and fails on a negative one.
+        return Err(Error::too_big(scheme, "iterations", iterations.into(), i32::MAX as u64));
+    }
+    let salt_len = usize::try_from(salt_len).map_err(|_| Error::malformed(scheme, "salt length"))?;
+    if salt_len < 16 || salt_len > body.len() {
+        return Err(Error::malformed(scheme, "salt length"));
+    }
+    let (salt, subkey) = body.split_at(salt_len);
+    if subkey.len() < 16 {
+        return Err(Error::malformed(scheme, "subkey shorter than 16 bytes"));
+    }
+    if subkey.len() > ASPNET_MAX_SUBKEY {
+        return Err(Error::Unsupported { scheme, what: "subkey longer than 64 bytes" });
+    }
+    Ok(Parsed {
+        scheme,
+        form: Form::AspNet {
+            prf,
+            iterations: iterations.into(),
+            salt: salt.to_vec(),
+            subkey: subkey.to_vec(),
+        },
+    })
+}
+
+/// MySQL 3.23's `hash_password`, which skips spaces and tabs.
+fn mysql323(password: &[u8]) -> [u8; 8] {
+    let (mut nr, mut add, mut nr2) = (1_345_345_333u32, 7u32, 0x1234_5671u32);
+    for &c in password.iter().filter(|&&c| c != b' ' && c != b'\t') {
+        let tmp = u32::from(c);
+        nr ^= ((nr & 63).wrapping_add(add)).wrapping_mul(tmp).wrapping_add(nr << 8);
+        nr2 = nr2.wrapping_add((nr2 << 8) ^ nr);
+        add = add.wrapping_add(tmp);
+    }
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&(nr & 0x7fff_ffff).to_be_bytes());
+    out[4..].copy_from_slice(&(nr2 & 0x7fff_ffff).to_be_bytes());
+    out
+}
+
+/// UTF-16LE of a UTF-8 password (MS SQL hashes `nvarchar`).
+fn utf16le(text: &str) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(text.encode_utf16().flat_map(u16::to_le_bytes).collect())
+}
+
+fn sha1_salted(data: &[u8], salt: &[u8]) -> Zeroizing<[u8; 20]> {
+    Zeroizing::new(Sha1::new().chain_update(data).chain_update(salt).finalize().into())
+}
+
+/// PostgreSQL's `pg_saslprep` as `scram_verify_plain_password` uses it: ASCII
+/// passes unchanged; otherwise SASLprep (RFC 4013) of the UTF-8 text, and when
+/// the password is not UTF-8 or SASLprep refuses it, the raw bytes.
+fn pg_saslprep(password: &[u8]) -> Zeroizing<Vec<u8>> {
+    if password.is_ascii() {
+        return Zeroizing::new(password.to_vec());
+    }
+    let prepped = core::str::from_utf8(password).ok().and_then(|t| stringprep::saslprep(t).ok());
+    Zeroizing::new(match prepped {
+        Some(p) => p.into_owned().into_bytes(),
+        None => password.to_vec(),
+    })
+}
+
+fn hmac_sha256(scheme: Scheme, key: &[u8], msg: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|_| Error::malformed(scheme, "HMAC key"))?;
+    mac.update(msg);
+    Ok(Zeroizing::new(mac.finalize().into_bytes().into()))
+}
+
+fn rounds_u32(scheme: Scheme, iterations: u64) -> Result<u32> {
+    u32::try_from(iterations).map_err(|_| Error::too_big(scheme, "iterations", iterations, u32::MAX.into()))
+}
+
+impl Parsed {
+    /// `mysql323`: 16 hex digits of either case (declared only).
+    pub(crate) fn parse_mysql323(s: &str) -> Result<Self> {
+        let scheme = Scheme::Mysql323;
+        if !looks_like_mysql323(s) {
+            return Err(Error::malformed(scheme, "expected 16 hex digits"));
+        }
+        let words: [u8; 8] = hex_array(scheme, s, "hex")?;
+        Ok(Parsed { scheme, form: Form::Mysql323(words) })
+    }
+
+    pub(crate) fn identified(&self) -> Identified {
+        let params = match &self.form {
+            Form::Scram { iterations, .. } | Form::AspNet { iterations, .. } => Params::Rounds(*iterations),
+            Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Params::Fixed,
+        };
+        Identified { scheme: self.scheme, params }
+    }
+
+    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+        match &self.form {
+            Form::Scram { iterations, .. } | Form::AspNet { iterations, .. } => {
+                c.iterations(self.scheme, "iterations", *iterations)
+            }
+            Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Ok(()),
+        }
+    }
+
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+        let scheme = self.scheme;
+        match &self.form {
+            Form::Mysql323(expected) => Ok(Zeroizing::new(mysql323(password)).ct_eq(expected)),
+            Form::Mssql { salt, digest, upper } => {
+                let text = core::str::from_utf8(password).map_err(|_| Error::Unsupported {
+                    scheme,
+                    what: "UTF-16LE of a password that is not UTF-8",
+                })?;
+                let mut ok = sha1_salted(&utf16le(text), salt).ct_eq(digest);
+                // passlib checks only the upper-case digest of MS SQL 2000, so
+                // any case variant of the password passes there; SQL Server
+                // 2000 compared both depending on collation. We require both,
+                // so the case-sensitive digest decides.
+                if let Some(upper) = upper {
+                    let up = Zeroizing::new(text.to_uppercase());
+                    ok &= sha1_salted(&utf16le(&up), salt).ct_eq(upper);
+                }
+                Ok(ok)
+            }
+            Form::Oracle11 { digest, salt } => Ok(sha1_salted(password, salt).ct_eq(digest)),
+            Form::Scram { iterations, salt, stored_key, server_key } => {
+                let rounds = rounds_u32(scheme, *iterations)?;
+                let prepped = pg_saslprep(password);
+                let mut salted = Zeroizing::new([0u8; 32]);
+                Prf::Sha256.derive(&prepped, salt, rounds, salted.as_mut_slice());
+                let client_key = hmac_sha256(scheme, salted.as_slice(), b"Client Key")?;
+                let stored = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(client_key.as_slice())));
+                let server = hmac_sha256(scheme, salted.as_slice(), b"Server Key")?;
+                Ok(stored.ct_eq(stored_key) & server.ct_eq(server_key))
+            }
+            Form::AspNet { prf, iterations, salt, subkey } => {
+                let rounds = rounds_u32(scheme, *iterations)?;
+                let mut out = Zeroizing::new(vec![0u8; subkey.len()]);
+                prf.derive(password, salt, rounds, &mut out);
+                Ok(out.as_slice().ct_eq(subkey.as_slice()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verifies(p: &Parsed, pw: &str) -> bool {
+        p.verify(pw.as_bytes()).is_ok_and(bool::from)
+    }
+
+    #[test]
+    fn mysql323_skips_spaces_and_tabs() {
+        let p = Parsed::parse_mysql323("3e7210db775c2cb2").unwrap();
+        assert!(verifies(&p, "srRxCK"));
+        assert!(verifies(&p, "srR xC\tK "));
+        assert!(!verifies(&p, "srRxCk"));
+        assert_eq!(mysql323(b"pass word"), mysql323(b"password"));
+        assert_eq!(mysql323(b"\tpassword\t"), mysql323(b"password"));
+        assert!(Parsed::parse_mysql323("3e7210db775c2cb").is_err());
+        assert!(Parsed::parse_mysql323("3e7210db775c2cbg").is_err());
+    }
+
+    #[test]
+    fn saslprep_folds_full_width() {
+        // PostgreSQL 15 wrote this for the full-width password (vector p0300).
+        let fw = "ｐａｓｓｗｏｒｄxg3d";
+        assert_eq!(pg_saslprep(fw.as_bytes()).as_slice(), b"passwordxg3d");
+        // Not UTF-8, or refused by SASLprep (a prohibited character): raw bytes.
+        assert_eq!(pg_saslprep(b"\xffab").as_slice(), b"\xffab");
+        assert_eq!(pg_saslprep("a\u{E000}".as_bytes()).as_slice(), "a\u{E000}".as_bytes());
+        // ASCII, even with control characters, is used as it is.
+        assert_eq!(pg_saslprep(b"a\x01b").as_slice(), b"a\x01b");
+    }
+
+    #[test]
+    fn scram_iterations_checked_before_work() {
+        let s = "SCRAM-SHA-256$4294967295:c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let p = parse_prefixed(s).unwrap().unwrap();
+        assert!(p.check(&Ceilings::default()).is_err());
+        assert!(parse_prefixed("SCRAM-SHA-256$0:c2FsdA==$AA==:AA==").is_err());
+        assert!(parse_prefixed("SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==").is_err());
+    }
+
+    #[test]
+    fn hex_is_not_aspnet() {
+        for len in [16, 32, 40, 64, 128] {
+            for start in ["AA", "AQ", "Ae", "00", "ff", "AB"] {
+                let s = format!("{start}{}", "0".repeat(len - 2));
+                assert!(matches!(parse_aspnet(&s), Ok(None)), "{s}");
+                let upper = format!("{start}{}", "F".repeat(len - 2));
+                assert!(matches!(parse_aspnet(&upper), Ok(None)), "{upper}");
+            }
+        }
+    }
+
+    #[test]
+    fn aspnet_shapes() {
+        let v2 = "ANXrDknc7fGPpigibZXXZFMX4aoqz44JveK6jQuwY3eH/UyPhvr5xTPeGYEckLxz9A==";
+        assert!(verifies(&parse_aspnet(v2).unwrap().unwrap(), "my password"));
+        let v3 = "AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw";
+        assert!(verifies(&parse_aspnet(v3).unwrap().unwrap(), "my password"));
+        // Unpadded v2 is not canonical padded base64: not claimed.
+        assert!(matches!(parse_aspnet(v2.trim_end_matches('=')), Ok(None)));
+        // A v3 header with a salt longer than what follows: malformed.
+        assert!(parse_aspnet("AQAAAAEAACcQAAAAQKHNE68u6SmNmKSPj2dPjjEWajAB").is_err());
+    }
+
+    #[test]
+    fn mssql_and_oracle_shapes() {
+        assert!(parse_prefixed("0x0100ABCD").is_err());
+        assert!(parse_prefixed("S:10F8").is_err());
+        let s = "0x010074AED51AFD7CBF548F96729DF2A125CC2B7751DC6E6612D4";
+        assert!(verifies(&parse_prefixed(s).unwrap().unwrap(), "EPRry8xCvIycS"));
+        // MS SQL 2000: a case variant matches the upper-case digest only.
+        let s =
+            "0x01001AC338070F6A1FE98DF2CA411F4B0C62D2082919EF134DCB0363EE4CC01FD9F1AB3C04DAF706CE6A2679B8D8";
+        let p = parse_prefixed(s).unwrap().unwrap();
+        assert!(verifies(&p, "k7Px6p"));
+        assert!(!verifies(&p, "K7PX6P"));
+    }
+}
