@@ -1,0 +1,115 @@
+//! Criterion benches of the verify path.
+//!
+//! `cargo bench --bench verify` — ids name the scheme:
+//! - `identify/<scheme>`: parse + ceilings check, one representative string per family;
+//! - `verify/<scheme>`: a full verify of the first valid vector of every family
+//!   (both waves of ../shared/vectors, at the parameters the vectors carry);
+//! - `verify/<target>` for each modern target at its real default/floor parameters
+//!   (`argon2id_m19456_t2_p1`, `bcrypt_cost10`, `scrypt_ln17_r8_p1`, `pbkdf2_sha256_i600000`).
+//!
+//! Numbers and the machine they came from are in BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use rehash::{Policy, Scheme, Stored, Target};
+
+struct Sample {
+    family: String,
+    password: Vec<u8>,
+    hash: String,
+    salt: Option<String>,
+    user: Option<String>,
+}
+
+impl Sample {
+    fn stored(&self) -> Stored<'_> {
+        let mut s = Stored::new(&self.hash);
+        if let Some(x) = &self.salt {
+            s = s.with_salt(x);
+        }
+        if let Some(u) = &self.user {
+            s = s.with_user(u);
+        }
+        match Scheme::from_name(&self.family) {
+            Some(f) if f.needs_declaration() => s.with_scheme(f),
+            _ => s,
+        }
+    }
+}
+
+/// The first valid vector of each family, from both waves.
+fn samples() -> Vec<Sample> {
+    let dir = std::env::var_os("REHASH_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"));
+    let mut out: Vec<Sample> = Vec::new();
+    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+            eprintln!("!!! {} not found: per-family benches skipped", dir.join(file).display());
+            continue;
+        };
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("json");
+            let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+            let family = s("family").expect("family");
+            if s("expect").as_deref() != Some("valid") || out.iter().any(|o| o.family == family) {
+                continue;
+            }
+            let hex = s("password_hex").expect("password_hex");
+            let password = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                .collect();
+            out.push(Sample {
+                family,
+                password,
+                hash: s("hash").expect("hash"),
+                salt: s("salt"),
+                user: s("user"),
+            });
+        }
+    }
+    out
+}
+
+fn per_family(c: &mut Criterion) {
+    let policy = Policy::default();
+    let samples = samples();
+    let mut g = c.benchmark_group("identify");
+    g.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    for s in &samples {
+        g.bench_function(s.family.as_str(), |b| b.iter(|| policy.identify(black_box(s.stored()))));
+    }
+    g.finish();
+    let mut g = c.benchmark_group("verify");
+    g.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2)).sample_size(20);
+    for s in &samples {
+        assert!(policy.verify(&s.password, s.stored()).expect("verify").is_valid(), "{}", s.family);
+        g.bench_function(s.family.as_str(), |b| b.iter(|| policy.verify(black_box(&s.password), s.stored())));
+    }
+    g.finish();
+}
+
+fn targets(c: &mut Criterion) {
+    let mut g = c.benchmark_group("verify");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(4));
+    for (id, target) in [
+        ("argon2id_m19456_t2_p1", Target::Argon2id { m_kib: 19_456, t: 2, p: 1 }),
+        ("bcrypt_cost10", Target::Bcrypt { cost: 10 }),
+        ("scrypt_ln17_r8_p1", Target::Scrypt { log_n: 17, r: 8, p: 1 }),
+        ("pbkdf2_sha256_i600000", Target::Pbkdf2Sha256 { iterations: 600_000 }),
+    ] {
+        let policy = Policy::builder().target(target).build().expect("policy at the floor");
+        let hash = policy.hash(b"correct horse battery staple").expect("hash");
+        g.bench_function(id, |b| {
+            b.iter(|| policy.verify(black_box(b"correct horse battery staple"), hash.as_str()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, per_family, targets);
+criterion_main!(benches);
