@@ -64,6 +64,12 @@ pub enum Error {
         /// `"salt"` or `"user"`.
         what: &'static str,
     },
+    /// The hash names a pepper key id the policy does not hold. The key id is
+    /// not secret; the pepper is.
+    UnknownPepper {
+        /// The key id read from the hash.
+        key_id: String,
+    },
     /// A salted recipe or a policy setting could not be understood.
     InvalidConfig(String),
     /// The operating system's random number generator failed.
@@ -88,6 +94,7 @@ impl Error {
             Error::Unsupported { .. } => "unsupported",
             Error::PasswordTooLong { .. } => "password_too_long",
             Error::MissingInput { .. } => "missing_input",
+            Error::UnknownPepper { .. } => "unknown_pepper",
             Error::InvalidConfig(_) => "invalid_config",
             Error::Random => "random",
         }
@@ -119,6 +126,9 @@ impl fmt::Display for Error {
             }
             Error::MissingInput { scheme, what } => {
                 write!(f, "{scheme} needs the row's {what}, which was not given")
+            }
+            Error::UnknownPepper { key_id } => {
+                write!(f, "the hash was made with pepper key `{key_id}`, which the policy does not hold")
             }
             Error::InvalidConfig(msg) => write!(f, "invalid configuration: {msg}"),
             Error::Random => f.write_str("the operating system's random number generator failed"),

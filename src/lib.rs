@@ -38,13 +38,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod config;
 mod encoding;
 mod error;
 mod policy;
 mod scheme;
 
 pub use error::{Error, Result};
-pub use policy::{Ceilings, Policy, PolicyBuilder, Stored, Target, Verification};
+pub use policy::{
+    Ceilings, Normalization, Pepper, Policy, PolicyBuilder, Stored, Target, Upgrade, Verification,
+};
 pub use scheme::{DigestEncoding, Identified, Kind, Params, Recipe, SaltLayout, Scheme};
 
 /// The family and parameters of a self-describing stored string, under the

@@ -260,9 +260,137 @@ impl Verification {
     }
 }
 
-/// What an application accepts and produces. Build one with [`Policy::builder`];
-/// [`Policy::default`] is Argon2id m=19456 KiB, t=2, p=1, no declared legacy
-/// schemes, default ceilings and a 4 KiB password limit.
+/// Unicode normalization applied to a password before a *new* hash is made.
+/// Off by default. The form is recorded in the hash (Argon2's associated data),
+/// and verify applies exactly the recorded form, never several in turn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Normalization {
+    /// Use the password's bytes as given (the default).
+    #[default]
+    None,
+    /// Canonical composition (NFC).
+    Nfc,
+    /// Compatibility composition (NFKC): folds full-width and other variants.
+    Nfkc,
+}
+
+impl Normalization {
+    fn mark(self) -> Option<&'static [u8]> {
+        match self {
+            Normalization::None => None,
+            Normalization::Nfc => Some(b"nfc"),
+            Normalization::Nfkc => Some(b"nfkc"),
+        }
+    }
+
+    fn from_mark(data: Option<&[u8]>) -> Normalization {
+        match data {
+            Some(b"nfc") => Normalization::Nfc,
+            Some(b"nfkc") => Normalization::Nfkc,
+            _ => Normalization::None,
+        }
+    }
+
+    /// The password in this form; a password that is not UTF-8 cannot be
+    /// normalized and is an error rather than silently left as it is.
+    fn apply(self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        use unicode_normalization::UnicodeNormalization as _;
+        if self == Normalization::None {
+            return Ok(Zeroizing::new(password.to_vec()));
+        }
+        let text = core::str::from_utf8(password).map_err(|_| {
+            Error::InvalidConfig("the password is not UTF-8, so it cannot be Unicode-normalized".into())
+        })?;
+        let s: String = match self {
+            Normalization::Nfkc => text.nfkc().collect(),
+            _ => text.nfc().collect(),
+        };
+        Ok(Zeroizing::new(s.into_bytes()))
+    }
+}
+
+/// A server-side secret mixed into new Argon2id hashes as Argon2's secret
+/// input; only its id (1-8 bytes) is stored in the hash (`keyid=`).
+/// `Debug` shows the id only.
+#[derive(Clone)]
+pub struct Pepper {
+    id: Vec<u8>,
+    secret: Zeroizing<Vec<u8>>,
+}
+
+impl Pepper {
+    /// A pepper with a key id of 1-8 bytes and a secret of at least 16 bytes.
+    pub fn new(id: &[u8], secret: &[u8]) -> Result<Pepper> {
+        if id.is_empty() || id.len() > 8 {
+            return Err(Error::InvalidConfig("a pepper key id has 1 to 8 bytes".into()));
+        }
+        if secret.len() < 16 {
+            return Err(Error::InvalidConfig("a pepper secret has at least 16 bytes".into()));
+        }
+        Ok(Pepper { id: id.to_vec(), secret: Zeroizing::new(secret.to_vec()) })
+    }
+
+    /// The key id, as stored in hashes.
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+}
+
+impl core::fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pepper")
+            .field("id", &String::from_utf8_lossy(&self.id))
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The result of [`Policy::verify_and_upgrade`]: what a login handler needs.
+#[must_use]
+#[derive(Clone, PartialEq, Eq)]
+pub enum Upgrade {
+    /// Wrong password (or a locked account): refuse the login, change nothing.
+    Invalid,
+    /// Right password. When `new_hash` is set, store it with compare-and-swap:
+    /// `UPDATE users SET hash = :new WHERE id = :id AND hash = :old`. A lost
+    /// swap (someone changed the password meanwhile) or a failed write must not
+    /// fail the login: the old hash still verifies next time.
+    Valid {
+        /// The replacement hash, when the stored one is below policy.
+        new_hash: Option<String>,
+    },
+}
+
+impl Upgrade {
+    /// True for [`Upgrade::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Upgrade::Valid { .. })
+    }
+
+    /// The hash to store, if any.
+    pub fn new_hash(&self) -> Option<&str> {
+        match self {
+            Upgrade::Valid { new_hash } => new_hash.as_deref(),
+            Upgrade::Invalid => None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Upgrade {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Upgrade::Invalid => f.write_str("Invalid"),
+            Upgrade::Valid { new_hash } => {
+                f.debug_struct("Valid").field("new_hash", &new_hash.as_ref().map(|_| "<redacted>")).finish()
+            }
+        }
+    }
+}
+
+/// What an application accepts and produces. Build one with [`Policy::builder`]
+/// or load one from TOML ([`Policy::from_toml`]); [`Policy::default`] is
+/// Argon2id m=19456 KiB, t=2, p=1, no declared legacy schemes, default
+/// ceilings and a 4 KiB password limit.
 #[derive(Clone, Debug)]
 pub struct Policy {
     target: Target,
@@ -270,6 +398,10 @@ pub struct Policy {
     recipes: Vec<Recipe>,
     ceilings: Ceilings,
     max_password_bytes: usize,
+    normalization: Normalization,
+    peppers: Vec<Pepper>,
+    current_pepper: Option<usize>,
+    dummy: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Default for Policy {
@@ -280,6 +412,10 @@ impl Default for Policy {
             recipes: Vec::new(),
             ceilings: Ceilings::default(),
             max_password_bytes: 4096,
+            normalization: Normalization::None,
+            peppers: Vec::new(),
+            current_pepper: None,
+            dummy: Default::default(),
         }
     }
 }
@@ -289,6 +425,7 @@ impl Default for Policy {
 pub struct PolicyBuilder {
     policy: Policy,
     allow_weak_target: bool,
+    current: Option<Vec<u8>>,
 }
 
 impl PolicyBuilder {
@@ -330,6 +467,30 @@ impl PolicyBuilder {
         self
     }
 
+    /// Normalize passwords before new hashes (Argon2id target only; recorded
+    /// in the hash). Off by default.
+    #[must_use]
+    pub fn normalization(mut self, form: Normalization) -> Self {
+        self.policy.normalization = form;
+        self
+    }
+
+    /// Add a pepper key. Hashes made under a key stay verifiable while the key
+    /// is listed; [`PolicyBuilder::current_pepper`] picks the one new hashes use.
+    #[must_use]
+    pub fn pepper(mut self, pepper: Pepper) -> Self {
+        self.policy.peppers.retain(|p| p.id != pepper.id);
+        self.policy.peppers.push(pepper);
+        self
+    }
+
+    /// The key id new hashes are peppered with (Argon2id target only).
+    #[must_use]
+    pub fn current_pepper(mut self, id: &[u8]) -> Self {
+        self.current = Some(id.to_vec());
+        self
+    }
+
     /// Allow a target below the OWASP floors. For tests only: it makes test
     /// suites fast, and nothing else should ever set it.
     #[must_use]
@@ -339,19 +500,32 @@ impl PolicyBuilder {
     }
 
     /// Check and return the policy.
-    pub fn build(self) -> Result<Policy> {
+    pub fn build(mut self) -> Result<Policy> {
         if !self.allow_weak_target {
             self.policy.target.check_floor()?;
         }
-        if self.policy.max_password_bytes == 0 {
+        let p = &mut self.policy;
+        if p.max_password_bytes == 0 {
             return Err(Error::InvalidConfig("max_password_bytes must be at least 1".into()));
         }
-        if let Some(bad) =
-            self.policy.declared.iter().find(|s| !s.needs_declaration() || **s == Scheme::Recipe)
-        {
+        if let Some(bad) = p.declared.iter().find(|s| !s.needs_declaration() || **s == Scheme::Recipe) {
             return Err(Error::InvalidConfig(format!(
                 "{bad} is self-describing or a recipe label; declare only schemes that need it"
             )));
+        }
+        p.current_pepper = match &self.current {
+            None => None,
+            Some(id) => Some(p.peppers.iter().position(|k| &k.id == id).ok_or_else(|| {
+                Error::InvalidConfig("current_pepper names a key id that is not among the peppers".into())
+            })?),
+        };
+        let argon2 = matches!(p.target, Target::Argon2id { .. });
+        if !argon2 && (p.current_pepper.is_some() || p.normalization != Normalization::None) {
+            return Err(Error::InvalidConfig(
+                "a pepper and password normalization are recorded in Argon2id hashes only; \
+                 use the Argon2id target with them"
+                    .into(),
+            ));
         }
         Ok(self.policy)
     }
@@ -360,7 +534,7 @@ impl PolicyBuilder {
 impl Policy {
     /// Start from the defaults.
     pub fn builder() -> PolicyBuilder {
-        PolicyBuilder { policy: Policy::default(), allow_weak_target: false }
+        PolicyBuilder { policy: Policy::default(), allow_weak_target: false, current: None }
     }
 
     /// The target new hashes are made with.
@@ -393,22 +567,80 @@ impl Policy {
         self.check_password(password)?;
         let parsed = self.parse(&stored.into())?;
         let identified = parsed.identified();
-        let ok: bool = parsed.verify(password)?.into();
+        let (keyid, data) = parsed.marks();
+        let secret = match keyid {
+            None => None,
+            Some(id) => Some(self.pepper_by_id(id)?.secret.as_slice()),
+        };
+        let form = Normalization::from_mark(data);
+        let password = form.apply(password)?;
+        let ok: bool = parsed.verify(&password, secret)?.into();
         Ok(if ok {
-            Verification::Valid { identified, needs_upgrade: self.target.needs_upgrade(&identified) }
+            let stale_marks = self.current_pepper.map(|i| self.peppers.get(i).map(|p| p.id.as_slice()))
+                != keyid.map(Some)
+                || form != self.normalization;
+            let needs_upgrade = identified.scheme != Scheme::Disabled
+                && (self.target.needs_upgrade(&identified) || stale_marks);
+            Verification::Valid { identified, needs_upgrade }
         } else {
             Verification::Invalid { identified }
         })
     }
 
-    /// A new hash of `password` under the target, with a fresh random salt.
+    /// The login call: verify, and when the stored hash is below policy
+    /// (legacy scheme, weaker parameters, retired pepper or normalization),
+    /// compute exactly one new target hash to store with compare-and-swap.
+    ///
+    /// ```
+    /// use rehash::{Policy, Scheme, Upgrade};
+    /// let policy = Policy::builder().declare(Scheme::Md5Hex).build()?;
+    /// match policy.verify_and_upgrade(b"password", "5f4dcc3b5aa765d61d8327deb882cf99")? {
+    ///     Upgrade::Valid { new_hash: Some(h) } => {
+    ///         // UPDATE users SET hash = :h WHERE id = :id AND hash = :old
+    ///         assert!(h.starts_with("$argon2id$"));
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), rehash::Error>(())
+    /// ```
+    pub fn verify_and_upgrade<'a>(&self, password: &[u8], stored: impl Into<Stored<'a>>) -> Result<Upgrade> {
+        match self.verify(password, stored)? {
+            Verification::Invalid { .. } => Ok(Upgrade::Invalid),
+            Verification::Valid { needs_upgrade: false, .. } => Ok(Upgrade::Valid { new_hash: None }),
+            Verification::Valid { needs_upgrade: true, .. } => {
+                Ok(Upgrade::Valid { new_hash: Some(self.hash(password)?) })
+            }
+        }
+    }
+
+    /// For a login whose user does not exist: does the work of a verify under
+    /// the current target and answers [`Upgrade::Invalid`], so an unknown user
+    /// costs what a wrong password costs.
+    pub fn verify_dummy(&self, password: &[u8]) -> Upgrade {
+        let dummy = self.dummy.get_or_init(|| {
+            let mut random = [0u8; 32];
+            rand::rng().fill_bytes(&mut random);
+            self.hash(&random).unwrap_or_default()
+        });
+        let _ = self.verify(password.get(..self.max_password_bytes).unwrap_or(password), dummy.as_str());
+        Upgrade::Invalid
+    }
+
+    /// A new hash of `password` under the target, with a fresh random salt,
+    /// the current pepper and the policy's normalization.
     pub fn hash(&self, password: &[u8]) -> Result<String> {
         self.check_password(password)?;
         let mut salt = Zeroizing::new([0u8; 16]);
         rand::rng().fill_bytes(salt.as_mut_slice());
         match self.target {
             Target::Argon2id { m_kib, t, p } => {
-                scheme::argon2::hash_argon2id(password, m_kib, t, p, salt.as_slice())
+                let password = self.normalization.apply(password)?;
+                let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+                let marks = scheme::argon2::Marks {
+                    pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
+                    data: self.normalization.mark(),
+                };
+                scheme::argon2::hash_argon2id(&password, (m_kib, t, p), salt.as_slice(), &marks)
             }
             Target::Bcrypt { cost } => {
                 if password.len() > 72 {
@@ -424,6 +656,13 @@ impl Policy {
                 Ok(scheme::pbkdf2::hash_passlib_sha256(password, iterations, salt.as_slice()))
             }
         }
+    }
+
+    fn pepper_by_id(&self, id: &[u8]) -> Result<&Pepper> {
+        self.peppers
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| Error::UnknownPepper { key_id: String::from_utf8_lossy(id).into_owned() })
     }
 
     fn check_password(&self, password: &[u8]) -> Result<()> {

@@ -1,8 +1,13 @@
 //! Argon2 (RFC 9106) PHC strings, bare or in Django's `argon2$` wrapper.
 //! The KDF is the `argon2` crate's; parameters are checked against the
 //! ceilings here, before the crate allocates anything.
+//!
+//! Two optional PHC fields carry rehash's marks: `keyid=` names the pepper
+//! (Argon2's secret input K) a hash was made with, and `data=` is Argon2's
+//! associated data, which rehash sets to `nfc` or `nfkc` when the password was
+//! Unicode-normalized before hashing. Verify applies exactly what they record.
 
-use argon2::{Algorithm, Argon2, Version};
+use argon2::{Algorithm, Argon2, AssociatedData, KeyId, ParamsBuilder, Version};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
@@ -20,6 +25,8 @@ pub(crate) struct Parsed {
     p: u32,
     salt: Vec<u8>,
     expected: Vec<u8>,
+    keyid: Option<Vec<u8>>,
+    data: Option<Vec<u8>>,
 }
 
 fn num(scheme: Scheme, name: &'static str, s: &str) -> Result<u32> {
@@ -60,8 +67,20 @@ impl Parsed {
             num(scheme, "parameter", item.ok_or(Error::malformed(scheme, "parameters must be m=,t=,p="))?)
         };
         let (m, t, p) = (field("m=")?, field("t=")?, field("p=")?);
-        if kv.next().is_some() {
-            return Err(Error::Unsupported { scheme, what: "parameters beyond m, t, p (keyid, data)" });
+        let (mut keyid, mut data) = (None, None);
+        for extra in kv {
+            let bytes = |v: &str, max: usize| {
+                b64_decode(v).filter(|b| !b.is_empty() && b.len() <= max && !v.contains('='))
+            };
+            match extra.split_once('=') {
+                Some(("keyid", v)) if keyid.is_none() && data.is_none() => {
+                    keyid = Some(bytes(v, 8).ok_or(Error::malformed(scheme, "keyid"))?);
+                }
+                Some(("data", v)) if data.is_none() => {
+                    data = Some(bytes(v, 32).ok_or(Error::malformed(scheme, "data"))?);
+                }
+                _ => return Err(Error::malformed(scheme, "parameters must be m, t, p[, keyid][, data]")),
+            }
         }
         let (salt, hash) = match (f.next(), f.next(), f.next()) {
             (Some(s), Some(h), None) => (s, h),
@@ -77,7 +96,12 @@ impl Parsed {
         if t == 0 || p == 0 || u64::from(m) < 8 * u64::from(p) {
             return Err(Error::too_big(scheme, "t/p/m", 0, 1));
         }
-        Ok(Parsed { scheme, alg, version, m, t, p, salt, expected })
+        Ok(Parsed { scheme, alg, version, m, t, p, salt, expected, keyid, data })
+    }
+
+    /// The pepper key id and associated data this hash records.
+    pub(crate) fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
+        (self.keyid.as_deref(), self.data.as_deref())
     }
 
     pub(crate) fn identified(&self) -> Identified {
@@ -100,28 +124,79 @@ impl Parsed {
         Ok(())
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let params = argon2::Params::new(self.m, self.t, self.p, Some(self.expected.len()))
-            .map_err(|_| Error::malformed(self.scheme, "parameters rejected by argon2"))?;
+    /// `secret` is the pepper the hash's `keyid` names (the caller looked it up).
+    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
+        let bad = || Error::malformed(self.scheme, "parameters rejected by argon2");
+        let params = build_params(self.m, self.t, self.p, self.expected.len(), None, self.data.as_deref())
+            .ok_or_else(bad)?;
+        let ctx = match secret {
+            Some(k) => Argon2::new_with_secret(k, self.alg, self.version, params).map_err(|_| bad())?,
+            None => Argon2::new(self.alg, self.version, params),
+        };
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
-        Argon2::new(self.alg, self.version, params)
-            .hash_password_into(password, &self.salt, &mut out)
-            .map_err(|_| Error::malformed(self.scheme, "rejected by argon2"))?;
+        ctx.hash_password_into(password, &self.salt, &mut out).map_err(|_| bad())?;
         Ok(out.as_slice().ct_eq(&self.expected))
     }
 }
 
+fn build_params(
+    m: u32,
+    t: u32,
+    p: u32,
+    len: usize,
+    keyid: Option<&[u8]>,
+    data: Option<&[u8]>,
+) -> Option<argon2::Params> {
+    let mut b = ParamsBuilder::new();
+    b.m_cost(m).t_cost(t).p_cost(p).output_len(len);
+    if let Some(k) = keyid {
+        b.keyid(KeyId::new(k).ok()?);
+    }
+    if let Some(d) = data {
+        b.data(AssociatedData::new(d).ok()?);
+    }
+    b.build().ok()
+}
+
+/// What a new Argon2id hash is made with, beyond its cost parameters.
+pub(crate) struct Marks<'a> {
+    /// The pepper's key id and secret (Argon2's secret input).
+    pub pepper: Option<(&'a [u8], &'a [u8])>,
+    /// Associated data recording a Unicode normalization form.
+    pub data: Option<&'a [u8]>,
+}
+
 /// A new `$argon2id$v=19$…` string with a 32-byte tag.
-pub(crate) fn hash_argon2id(password: &[u8], m: u32, t: u32, p: u32, salt: &[u8]) -> Result<String> {
-    let params = argon2::Params::new(m, t, p, Some(32))
-        .map_err(|_| Error::InvalidConfig("argon2 parameters".into()))?;
+pub(crate) fn hash_argon2id(
+    password: &[u8],
+    (m, t, p): (u32, u32, u32),
+    salt: &[u8],
+    marks: &Marks<'_>,
+) -> Result<String> {
+    let bad = || Error::InvalidConfig("argon2 parameters".into());
+    let keyid = marks.pepper.map(|(id, _)| id);
+    let params = build_params(m, t, p, 32, keyid, marks.data).ok_or_else(bad)?;
+    let ctx = match marks.pepper {
+        Some((_, secret)) => {
+            Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params).map_err(|_| bad())?
+        }
+        None => Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+    };
     let mut out = Zeroizing::new([0u8; 32]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(password, salt, out.as_mut_slice())
+    ctx.hash_password_into(password, salt, out.as_mut_slice())
         .map_err(|_| Error::InvalidConfig("argon2 rejected the input".into()))?;
-    Ok(format!(
-        "$argon2id$v=19$m={m},t={t},p={p}${}${}",
-        b64_encode_unpadded(salt),
-        b64_encode_unpadded(out.as_slice())
-    ))
+    let mut s = format!("$argon2id$v=19$m={m},t={t},p={p}");
+    if let Some(k) = keyid {
+        s.push_str(",keyid=");
+        s.push_str(&b64_encode_unpadded(k));
+    }
+    if let Some(d) = marks.data {
+        s.push_str(",data=");
+        s.push_str(&b64_encode_unpadded(d));
+    }
+    s.push('$');
+    s.push_str(&b64_encode_unpadded(salt));
+    s.push('$');
+    s.push_str(&b64_encode_unpadded(out.as_slice()));
+    Ok(s)
 }

@@ -299,8 +299,18 @@ impl Parsed<'_> {
         }
     }
 
-    /// Constant-time verify: the returned `Choice` is 1 for a match.
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+    /// The pepper key id and Argon2 associated data the hash records, if any.
+    pub(crate) fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
+        match self {
+            Parsed::Argon2(p) => p.marks(),
+            Parsed::Wrapped(_, inner) => inner.marks(),
+            _ => (None, None),
+        }
+    }
+
+    /// Constant-time verify: the returned `Choice` is 1 for a match. `secret`
+    /// is the pepper named by [`Parsed::marks`].
+    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
         match self {
             Parsed::Digest(p) => p.verify(password),
             Parsed::Md5Crypt(p) => Ok(p.verify(password)),
@@ -312,10 +322,10 @@ impl Parsed<'_> {
             Parsed::Ldap(p) => Ok(p.verify(password)),
             Parsed::Pbkdf2(p) => p.verify(password),
             Parsed::Scrypt(p) => p.verify(password),
-            Parsed::Argon2(p) => p.verify(password),
+            Parsed::Argon2(p) => p.verify(password, secret),
             Parsed::Dbms(p) => p.verify(password),
             Parsed::Disabled => Ok(Choice::from(0)),
-            Parsed::Wrapped(_, inner) => inner.verify(password),
+            Parsed::Wrapped(_, inner) => inner.verify(password, secret),
         }
     }
 }

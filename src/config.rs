@@ -1,0 +1,317 @@
+//! The policy file: a [`Policy`] written as TOML, for applications that keep
+//! their configuration out of code. Every table and key is optional; unknown
+//! keys are an error (a typo must not silently fall back to a default).
+//!
+//! ```toml
+//! [target]                 # new hashes: argon2id (default) | bcrypt | bcrypt_sha256 | scrypt | pbkdf2_sha256
+//! scheme = "argon2id"
+//! m_kib = 19456            # argon2id: m_kib, t, p
+//! t = 2
+//! p = 1
+//! # cost = 12              # bcrypt, bcrypt_sha256
+//! # log_n = 17, r = 8, p = 1   # scrypt
+//! # iterations = 600000    # pbkdf2_sha256
+//!
+//! [legacy]
+//! declare = ["md5_hex"]    # schemes whose strings are not self-describing
+//!
+//! [[legacy.recipe]]        # home-made salted digests, in hashcat notation
+//! notation = "sha256($salt.$pass)"
+//! encoding = "hex"         # hex | base64
+//! layout = "separate"      # none | hash_colon_salt | salt_dollar_hash | separate
+//! rounds = 1               # optional iteration, `raw_rounds = true` for raw bytes
+//! # constant_env = "SHOP_COOKIE_KEY"  # `$const`, read from the environment
+//!
+//! [ceilings]               # refuse stored parameters above these, before any work
+//! memory_kib = 262144
+//! argon2_passes = 16
+//! parallelism = 16
+//! bcrypt_cost = 16
+//! iterations = 10000000
+//!
+//! [password]
+//! max_bytes = 4096
+//! normalize = "none"       # none | nfc | nfkc (new argon2id hashes; recorded in the hash)
+//!
+//! [pepper]                 # argon2id only; secrets come from the environment or a file
+//! current = "k2"
+//! keys = [
+//!   { id = "k1", env = "REHASH_PEPPER_K1" },
+//!   { id = "k2", file = "/run/secrets/rehash_pepper_k2" },
+//! ]
+//! ```
+//!
+//! Secrets are never written in the file itself: pepper keys and recipe
+//! constants name an environment variable or a file (whose trailing newline is
+//! dropped). Errors name the key at fault and never print a secret.
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::policy::{Ceilings, Normalization, Pepper, Policy, Target};
+use crate::scheme::{DigestEncoding, Recipe, SaltLayout, Scheme};
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    target: Option<TargetCfg>,
+    #[serde(default)]
+    legacy: Option<Legacy>,
+    #[serde(default)]
+    ceilings: Option<CeilingsCfg>,
+    #[serde(default)]
+    password: Option<PasswordCfg>,
+    #[serde(default)]
+    pepper: Option<PepperCfg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetCfg {
+    #[serde(default = "default_scheme")]
+    scheme: String,
+    m_kib: Option<u32>,
+    t: Option<u32>,
+    p: Option<u32>,
+    cost: Option<u32>,
+    log_n: Option<u8>,
+    r: Option<u32>,
+    iterations: Option<u32>,
+}
+
+fn default_scheme() -> String {
+    "argon2id".into()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Legacy {
+    #[serde(default)]
+    declare: Vec<String>,
+    #[serde(default)]
+    recipe: Vec<RecipeCfg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecipeCfg {
+    notation: String,
+    #[serde(default)]
+    encoding: Option<String>,
+    #[serde(default)]
+    layout: Option<String>,
+    #[serde(default)]
+    rounds: Option<u32>,
+    #[serde(default)]
+    raw_rounds: bool,
+    #[serde(default)]
+    constant_env: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CeilingsCfg {
+    memory_kib: Option<u64>,
+    argon2_passes: Option<u32>,
+    parallelism: Option<u32>,
+    bcrypt_cost: Option<u32>,
+    iterations: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordCfg {
+    max_bytes: Option<usize>,
+    normalize: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PepperCfg {
+    current: Option<String>,
+    #[serde(default)]
+    keys: Vec<KeyCfg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyCfg {
+    id: String,
+    env: Option<String>,
+    file: Option<String>,
+}
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::InvalidConfig(msg.into())
+}
+
+/// Where a policy file's secrets come from. [`Policy::from_toml`] reads the
+/// environment and files; tests and embedders may supply their own.
+pub trait SecretSource {
+    /// The value of environment variable `name`.
+    fn env(&self, name: &str) -> Option<Zeroizing<Vec<u8>>>;
+    /// The contents of the file at `path`.
+    fn file(&self, path: &str) -> Option<Zeroizing<Vec<u8>>>;
+}
+
+/// Reads secrets from the process environment and the file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvAndFiles;
+
+impl SecretSource for EnvAndFiles {
+    fn env(&self, name: &str) -> Option<Zeroizing<Vec<u8>>> {
+        std::env::var_os(name).map(|v| Zeroizing::new(v.into_encoded_bytes()))
+    }
+
+    fn file(&self, path: &str) -> Option<Zeroizing<Vec<u8>>> {
+        let mut v = std::fs::read(path).ok()?;
+        while v.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
+            v.pop();
+        }
+        Some(Zeroizing::new(v))
+    }
+}
+
+impl Policy {
+    /// A policy from its TOML file format (see the [module docs](crate::config)),
+    /// with secrets read from the environment and files.
+    pub fn from_toml(text: &str) -> Result<Policy> {
+        Policy::from_toml_with(text, &EnvAndFiles)
+    }
+
+    /// As [`Policy::from_toml`], with secrets from `secrets`.
+    pub fn from_toml_with(text: &str, secrets: &dyn SecretSource) -> Result<Policy> {
+        let file: File = toml::from_str(text).map_err(|e| bad(format!("policy file: {}", e.message())))?;
+        let mut b = Policy::builder();
+        if let Some(t) = file.target {
+            b = b.target(target(&t)?);
+        }
+        let legacy = file.legacy.unwrap_or_default();
+        for name in &legacy.declare {
+            let s = Scheme::from_name(name)
+                .ok_or_else(|| bad(format!("legacy.declare: unknown scheme `{name}`")))?;
+            b = b.declare(s);
+        }
+        for (i, r) in legacy.recipe.iter().enumerate() {
+            b = b.recipe(recipe(r, secrets).map_err(|e| bad(format!("legacy.recipe[{i}]: {e}")))?);
+        }
+        if let Some(c) = file.ceilings {
+            let d = Ceilings::default();
+            b = b.ceilings(Ceilings {
+                memory_kib: c.memory_kib.unwrap_or(d.memory_kib),
+                argon2_passes: c.argon2_passes.unwrap_or(d.argon2_passes),
+                parallelism: c.parallelism.unwrap_or(d.parallelism),
+                bcrypt_cost: c.bcrypt_cost.unwrap_or(d.bcrypt_cost),
+                iterations: c.iterations.unwrap_or(d.iterations),
+            });
+        }
+        if let Some(p) = file.password {
+            if let Some(max) = p.max_bytes {
+                b = b.max_password_bytes(max);
+            }
+            b = b.normalization(match p.normalize.as_deref() {
+                None | Some("none") => Normalization::None,
+                Some("nfc") => Normalization::Nfc,
+                Some("nfkc") => Normalization::Nfkc,
+                Some(other) => {
+                    return Err(bad(format!("password.normalize: `{other}` is not none, nfc or nfkc")))
+                }
+            });
+        }
+        if let Some(p) = file.pepper {
+            for k in &p.keys {
+                let secret = match (&k.env, &k.file) {
+                    (Some(e), None) => secrets.env(e),
+                    (None, Some(f)) => secrets.file(f),
+                    _ => return Err(bad(format!("pepper key `{}`: give exactly one of env or file", k.id))),
+                }
+                .ok_or_else(|| bad(format!("pepper key `{}`: its secret could not be read", k.id)))?;
+                b = b.pepper(
+                    Pepper::new(k.id.as_bytes(), &secret)
+                        .map_err(|e| bad(format!("pepper key `{}`: {e}", k.id)))?,
+                );
+            }
+            if let Some(c) = &p.current {
+                b = b.current_pepper(c.as_bytes());
+            }
+        }
+        b.build()
+    }
+}
+
+fn target(t: &TargetCfg) -> Result<Target> {
+    let need =
+        |v: Option<u32>, k: &str| v.ok_or_else(|| bad(format!("target: `{k}` is required for {}", t.scheme)));
+    let only = |allowed: &[&str]| -> Result<()> {
+        let given = [
+            ("m_kib", t.m_kib.is_some()),
+            ("t", t.t.is_some()),
+            ("p", t.p.is_some()),
+            ("cost", t.cost.is_some()),
+            ("log_n", t.log_n.is_some()),
+            ("r", t.r.is_some()),
+            ("iterations", t.iterations.is_some()),
+        ];
+        match given.iter().find(|(k, set)| *set && !allowed.contains(k)) {
+            Some((k, _)) => Err(bad(format!("target: `{k}` does not apply to {}", t.scheme))),
+            None => Ok(()),
+        }
+    };
+    Ok(match t.scheme.as_str() {
+        "argon2id" => {
+            only(&["m_kib", "t", "p"])?;
+            Target::Argon2id { m_kib: t.m_kib.unwrap_or(19_456), t: t.t.unwrap_or(2), p: t.p.unwrap_or(1) }
+        }
+        "bcrypt" => {
+            only(&["cost"])?;
+            Target::Bcrypt { cost: need(t.cost, "cost")? }
+        }
+        "bcrypt_sha256" => {
+            only(&["cost"])?;
+            Target::BcryptSha256 { cost: need(t.cost, "cost")? }
+        }
+        "scrypt" => {
+            only(&["log_n", "r", "p"])?;
+            Target::Scrypt { log_n: t.log_n.unwrap_or(17), r: t.r.unwrap_or(8), p: t.p.unwrap_or(1) }
+        }
+        "pbkdf2_sha256" => {
+            only(&["iterations"])?;
+            Target::Pbkdf2Sha256 { iterations: need(t.iterations, "iterations")? }
+        }
+        other => {
+            return Err(bad(format!(
+                "target.scheme: `{other}` is not argon2id, bcrypt, bcrypt_sha256, scrypt or pbkdf2_sha256"
+            )))
+        }
+    })
+}
+
+fn recipe(r: &RecipeCfg, secrets: &dyn SecretSource) -> Result<Recipe> {
+    let encoding = match r.encoding.as_deref() {
+        None | Some("hex") => DigestEncoding::Hex,
+        Some("base64") => DigestEncoding::Base64,
+        Some(o) => return Err(bad(format!("encoding `{o}` is not hex or base64"))),
+    };
+    let layout = match r.layout.as_deref() {
+        None | Some("none") => SaltLayout::None,
+        Some("hash_colon_salt") => SaltLayout::HashColonSalt,
+        Some("salt_dollar_hash") => SaltLayout::SaltDollarHash,
+        Some("separate") => SaltLayout::Separate,
+        Some(o) => {
+            return Err(bad(format!(
+                "layout `{o}` is not none, hash_colon_salt, salt_dollar_hash or separate"
+            )))
+        }
+    };
+    let mut recipe = Recipe::new(&r.notation, encoding, layout)?;
+    if let Some(n) = r.rounds {
+        recipe = recipe.with_rounds(n, r.raw_rounds)?;
+    }
+    if let Some(var) = &r.constant_env {
+        let c = secrets.env(var).ok_or_else(|| bad(format!("constant_env `{var}` is not set")))?;
+        recipe = recipe.with_constant(&c);
+    }
+    Ok(recipe)
+}
