@@ -74,6 +74,8 @@ pub enum Error {
     InvalidConfig(String),
     /// The operating system's random number generator failed.
     Random,
+    /// A background task failed (a bug, not bad input).
+    Internal(&'static str),
 }
 
 impl Error {
@@ -97,6 +99,7 @@ impl Error {
             Error::UnknownPepper { .. } => "unknown_pepper",
             Error::InvalidConfig(_) => "invalid_config",
             Error::Random => "random",
+            Error::Internal(_) => "internal",
         }
     }
 }
@@ -132,6 +135,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidConfig(msg) => write!(f, "invalid configuration: {msg}"),
             Error::Random => f.write_str("the operating system's random number generator failed"),
+            Error::Internal(what) => write!(f, "internal error: {what}"),
         }
     }
 }

@@ -41,6 +41,8 @@
 pub mod config;
 mod encoding;
 mod error;
+#[cfg(feature = "tokio")]
+pub mod limit;
 mod policy;
 mod scheme;
 

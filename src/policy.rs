@@ -658,6 +658,18 @@ impl Policy {
         }
     }
 
+    /// Peak memory of one hash under the target, in KiB.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn target_memory_kib(&self) -> u64 {
+        let params = match self.target {
+            Target::Argon2id { m_kib, t, p } => Params::Argon2 { m_kib, t, p, version: 19 },
+            Target::Scrypt { log_n, r, p } => Params::Scrypt { log_n, r, p },
+            Target::Bcrypt { cost } | Target::BcryptSha256 { cost } => Params::Bcrypt { cost },
+            Target::Pbkdf2Sha256 { iterations } => Params::Rounds(iterations.into()),
+        };
+        params.memory_kib()
+    }
+
     fn pepper_by_id(&self, id: &[u8]) -> Result<&Pepper> {
         self.peppers
             .iter()

@@ -29,13 +29,26 @@ enum Command {
         /// Input file (default: standard input).
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Add `new_hash` to each line whose verify succeeded with an upgrade due.
+        #[arg(long)]
+        upgrade: bool,
+        /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Verify { input } => {
+        Command::Verify { input, upgrade, policy } => {
+            let policy = match load_policy(policy.as_deref()) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("rehash: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let reader: Box<dyn BufRead> = match input {
                 Some(path) => match std::fs::File::open(&path) {
                     Ok(f) => Box::new(BufReader::new(f)),
@@ -48,14 +61,24 @@ fn main() -> ExitCode {
             };
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let policy = rehash::Policy::default();
-            match verify::run(&policy, reader, &mut out).and_then(|()| out.flush()) {
+            match verify::run(&policy, upgrade, reader, &mut out).and_then(|()| out.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("rehash: {e}");
                     ExitCode::from(1)
                 }
             }
+        }
+    }
+}
+
+/// The policy from `--policy FILE`, or the default.
+fn load_policy(path: Option<&std::path::Path>) -> Result<rehash::Policy, String> {
+    match path {
+        None => Ok(rehash::Policy::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            rehash::Policy::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))
         }
     }
 }

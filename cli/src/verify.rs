@@ -27,7 +27,15 @@ struct Outcome<'a> {
     scheme: Option<&'static str>,
     needs_upgrade: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    new_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+impl<'a> Outcome<'a> {
+    fn error(id: &'a serde_json::Value, msg: String) -> Self {
+        Outcome { id, result: "error", scheme: None, needs_upgrade: false, new_hash: None, error: Some(msg) }
+    }
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -37,7 +45,11 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
 }
 
-fn verify_line(policy: &Policy, line: &Line) -> Result<Verification, String> {
+fn verify_line(
+    policy: &Policy,
+    line: &Line,
+    upgrade: bool,
+) -> Result<(Verification, Option<String>), String> {
     let password: Zeroizing<Vec<u8>> = match (&line.password_hex, &line.password) {
         (Some(h), _) => Zeroizing::new(decode_hex(h).ok_or("password_hex is not hex")?),
         (None, Some(p)) => Zeroizing::new(p.as_bytes().to_vec()),
@@ -55,11 +67,18 @@ fn verify_line(policy: &Policy, line: &Line) -> Result<Verification, String> {
         let scheme = Scheme::from_name(f).ok_or_else(|| format!("unknown family `{f}`"))?;
         stored = stored.with_scheme(scheme);
     }
-    policy.verify(&password, stored).map_err(|e| e.to_string())
+    let v = policy.verify(&password, stored).map_err(|e| e.to_string())?;
+    // Exactly one target hash, and only for a successful verify below policy.
+    let new_hash = match upgrade && v.needs_upgrade() {
+        true => Some(policy.hash(&password).map_err(|e| e.to_string())?),
+        false => None,
+    };
+    Ok((v, new_hash))
 }
 
-/// Process every line of `input`, writing one result line each.
-pub fn run(policy: &Policy, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
+/// Process every line of `input`, writing one result line each; with
+/// `upgrade`, a line whose hash is below policy also gets `new_hash`.
+pub fn run(policy: &Policy, upgrade: bool, input: impl BufRead, out: &mut impl Write) -> io::Result<()> {
     let null = serde_json::Value::Null;
     for raw in input.lines() {
         let raw = Zeroizing::new(raw?);
@@ -68,28 +87,17 @@ pub fn run(policy: &Policy, input: impl BufRead, out: &mut impl Write) -> io::Re
         }
         let parsed: Result<Line, _> = serde_json::from_str(&raw);
         let outcome = match &parsed {
-            Err(e) => Outcome {
-                id: &null,
-                result: "error",
-                scheme: None,
-                needs_upgrade: false,
-                error: Some(format!("bad JSON line: {}", e.classify_str())),
-            },
-            Ok(line) => match verify_line(policy, line) {
-                Ok(v) => Outcome {
+            Err(e) => Outcome::error(&null, format!("bad JSON line: {}", classify(e))),
+            Ok(line) => match verify_line(policy, line, upgrade) {
+                Ok((v, new_hash)) => Outcome {
                     id: &line.id,
                     result: if v.is_valid() { "valid" } else { "invalid" },
                     scheme: Some(v.identified().scheme.name()),
                     needs_upgrade: v.needs_upgrade(),
+                    new_hash,
                     error: None,
                 },
-                Err(e) => Outcome {
-                    id: &line.id,
-                    result: "error",
-                    scheme: None,
-                    needs_upgrade: false,
-                    error: Some(e),
-                },
+                Err(e) => Outcome::error(&line.id, e),
             },
         };
         serde_json::to_writer(&mut *out, &outcome)?;
@@ -98,17 +106,12 @@ pub fn run(policy: &Policy, input: impl BufRead, out: &mut impl Write) -> io::Re
     Ok(())
 }
 
-trait ClassifyStr {
-    fn classify_str(&self) -> &'static str;
-}
-
-impl ClassifyStr for serde_json::Error {
-    fn classify_str(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "I/O",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Data => "wrong field types",
-            serde_json::error::Category::Eof => "truncated",
-        }
+/// What kind of JSON error, without echoing the line (it holds a password).
+fn classify(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "wrong field types",
+        serde_json::error::Category::Eof => "truncated",
     }
 }

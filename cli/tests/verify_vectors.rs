@@ -145,3 +145,45 @@ fn agrees_with_second_wave_valid_invalid() {
 fn agrees_with_second_wave_malformed() {
     check_file("more_malformed.jsonl");
 }
+
+#[test]
+fn upgrade_adds_new_hashes_under_the_policy_file() {
+    let dir = std::env::temp_dir().join(format!("rehash-cli-up-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, "[target]\nscheme = \"bcrypt\"\ncost = 10\n[legacy]\ndeclare = [\"md5_hex\"]\n")
+        .expect("write");
+    let input = dir.join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"password\":\"password\",\"hash\":\"5f4dcc3b5aa765d61d8327deb882cf99\"}\n\
+         {\"id\":2,\"password\":\"nope\",\"hash\":\"5f4dcc3b5aa765d61d8327deb882cf99\"}\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_rehash"))
+        .args(["verify", "--upgrade", "--policy"])
+        .arg(&policy)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines[0]["result"], "valid");
+    assert!(lines[0]["new_hash"].as_str().expect("new_hash").starts_with("$2b$10$"));
+    assert_eq!(lines[1]["result"], "invalid");
+    assert!(lines[1].get("new_hash").is_none());
+    // A bad policy file is a clear error, exit status 2.
+    std::fs::write(&policy, "[target]\nscheme = \"md5\"\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_rehash"))
+        .args(["verify", "--policy"])
+        .arg(&policy)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("target.scheme"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -229,6 +229,22 @@ pub enum Params {
     },
 }
 
+impl Params {
+    /// The memory one computation with these parameters holds at its peak, in
+    /// KiB (at least 1, so every computation counts against a memory budget).
+    pub fn memory_kib(&self) -> u64 {
+        let kib = match *self {
+            Params::Argon2 { m_kib, .. } => u64::from(m_kib),
+            Params::Scrypt { log_n, r, .. } | Params::Yescrypt { log_n, r, .. } => {
+                (128u64.saturating_mul(u64::from(r)) << log_n.min(40)) / 1024
+            }
+            Params::Bcrypt { .. } => 5,
+            _ => 1,
+        };
+        kib.max(1)
+    }
+}
+
 /// What [`crate::identify`] learned from a stored string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Identified {
