@@ -95,6 +95,11 @@ pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
     Base64Unpadded::decode_vec(trimmed).ok()
 }
 
+/// Standard base64 with padding.
+pub(crate) fn b64_encode_padded(bytes: &[u8]) -> String {
+    base64ct::Base64::encode_string(bytes)
+}
+
 /// Standard base64 without padding (PHC strings).
 pub(crate) fn b64_encode_unpadded(bytes: &[u8]) -> String {
     Base64Unpadded::encode_string(bytes)

@@ -45,6 +45,7 @@ mod error;
 pub mod limit;
 mod policy;
 mod scheme;
+mod wrap;
 
 pub use error::{Error, Result};
 pub use policy::{

@@ -6,8 +6,11 @@
 use rand::RngCore as _;
 use zeroize::Zeroizing;
 
+use subtle::ConstantTimeEq as _;
+
 use crate::error::{Error, Result};
 use crate::scheme::{self, Extra, Identified, Kind, Params, Recipe, Scheme};
+use crate::wrap::{Onion, PREFIX as ONION};
 
 /// Upper bounds on the work a stored string may ask for. A string over any of
 /// them is refused with [`Error::ParameterOutOfRange`] before any hashing or
@@ -558,14 +561,114 @@ impl Policy {
     /// not self-describing through the row's scheme and the declared ones.
     /// Parameters over the ceilings are an error here too.
     pub fn identify<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<Identified> {
-        Ok(self.parse(&stored.into())?.identified())
+        let stored = stored.into();
+        if stored.hash.starts_with(ONION) {
+            let onion = Onion::parse(stored.hash)?;
+            onion.outer.check(&self.ceilings)?;
+            self.parse_inner(&onion, &Stored::default())?;
+            return Ok(onion.identified());
+        }
+        Ok(self.parse(&stored)?.identified())
+    }
+
+    /// The inner legacy hash of a wrapped string, checked against the ceilings.
+    fn parse_inner<'a>(&'a self, o: &'a Onion, _row: &Stored<'a>) -> Result<scheme::Parsed<'a>> {
+        let extra = Extra { salt: o.salt.as_deref(), user: o.user.as_deref() };
+        let recipes: &[Recipe] = match &o.recipe {
+            None => &[],
+            Some(n) => {
+                let r = self.recipes.iter().find(|r| r.notation() == n).ok_or_else(|| {
+                    Error::InvalidConfig(format!(
+                        "a wrapped hash names recipe `{n}`, which the policy does not declare"
+                    ))
+                })?;
+                core::slice::from_ref(r)
+            }
+        };
+        let hint = (o.inner_scheme.needs_declaration()).then_some(o.inner_scheme);
+        let inner = scheme::parse(&o.setting, extra, hint, &[], recipes)?;
+        if inner.identified().scheme != o.inner_scheme {
+            return Err(Error::malformed(Scheme::RehashWrap, "inner setting does not match its label"));
+        }
+        inner.check(&self.ceilings)?;
+        Ok(inner)
+    }
+
+    fn verify_onion(&self, password: &[u8], hash: &str) -> Result<Verification> {
+        let onion = Onion::parse(hash)?;
+        onion.outer.check(&self.ceilings)?;
+        let inner = self.parse_inner(&onion, &Stored::default())?;
+        let digest = inner.derive(password, None)?;
+        let secret = match onion.outer.marks().0 {
+            None => None,
+            Some(id) => Some(self.pepper_by_id(id)?.secret.as_slice()),
+        };
+        let outer = onion.outer.derive(&digest, secret)?;
+        let ok: bool = outer.as_slice().ct_eq(onion.outer.expected()).into();
+        let identified = onion.identified();
+        Ok(if ok {
+            // A wrapped hash is a stop-gap: any successful login replaces it.
+            Verification::Valid { identified, needs_upgrade: true }
+        } else {
+            Verification::Invalid { identified }
+        })
+    }
+
+    /// Wrap a legacy hash without its password: Argon2id (the target's
+    /// parameters, and the current pepper as Argon2's secret input) over the
+    /// legacy digest, stored beside the legacy setting with the digest zeroed.
+    /// The format is documented in `docs/wrap.md`. Locked accounts,
+    /// already wrapped strings and non-Argon2id targets are refused.
+    ///
+    /// ```
+    /// use rehash::{Policy, Scheme, Stored, Target};
+    /// # let policy = Policy::builder().target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+    /// #     .allow_weak_target_for_tests().build()?;
+    /// let md5crypt = "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0"; // "password"
+    /// let wrapped = policy.wrap(md5crypt)?;
+    /// assert!(wrapped.starts_with("$rehash-wrap$v=1$inner=md5_crypt,"));
+    /// assert!(!wrapped.contains("NsqANW0ddjBi8pF1uTHrw0"));
+    /// let v = policy.verify(b"password", wrapped.as_str())?;
+    /// assert!(v.is_valid() && v.needs_upgrade());
+    /// # Ok::<(), rehash::Error>(())
+    /// ```
+    pub fn wrap<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<String> {
+        let stored = stored.into();
+        if stored.hash.starts_with(ONION) {
+            return Err(Error::Unsupported {
+                scheme: Scheme::RehashWrap,
+                what: "the hash is already wrapped",
+            });
+        }
+        let Target::Argon2id { m_kib, t, p } = self.target else {
+            return Err(Error::InvalidConfig("wrapping uses the Argon2id target".into()));
+        };
+        let parsed = self.parse(&stored)?;
+        let scheme = parsed.identified().scheme;
+        let setting = parsed.masked()?;
+        let digest = parsed.expected();
+        let mut salt = Zeroizing::new([0u8; 16]);
+        rand::rng().fill_bytes(salt.as_mut_slice());
+        let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+        let marks = scheme::argon2::Marks {
+            pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
+            data: None,
+        };
+        let outer = scheme::argon2::hash_argon2id(&digest, (m_kib, t, p), salt.as_slice(), &marks)?;
+        let inner =
+            crate::wrap::format_inner(scheme, &setting, stored.salt, stored.user, parsed.recipe_notation());
+        Ok(crate::wrap::join(&inner, &outer))
     }
 
     /// Check `password` against a stored hash in constant time (with respect
     /// to the password and the derived digest).
     pub fn verify<'a>(&self, password: &[u8], stored: impl Into<Stored<'a>>) -> Result<Verification> {
         self.check_password(password)?;
-        let parsed = self.parse(&stored.into())?;
+        let stored = stored.into();
+        if stored.hash.starts_with(ONION) {
+            return self.verify_onion(password, stored.hash);
+        }
+        let parsed = self.parse(&stored)?;
         let identified = parsed.identified();
         let (keyid, data) = parsed.marks();
         let secret = match keyid {

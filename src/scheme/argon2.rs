@@ -10,7 +10,6 @@
 use std::sync::Mutex;
 
 use argon2::{Algorithm, Argon2, AssociatedData, Block, KeyId, ParamsBuilder, Version};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize as _;
 use zeroize::Zeroizing;
 
@@ -30,6 +29,7 @@ pub(crate) struct Parsed {
     expected: Vec<u8>,
     keyid: Option<Vec<u8>>,
     data: Option<Vec<u8>>,
+    masked: String,
 }
 
 fn num(scheme: Scheme, name: &'static str, s: &str) -> Result<u32> {
@@ -85,21 +85,23 @@ impl Parsed {
                 _ => return Err(Error::malformed(scheme, "parameters must be m, t, p[, keyid][, data]")),
             }
         }
-        let (salt, hash) = match (f.next(), f.next(), f.next()) {
+        let (salt, hash_text) = match (f.next(), f.next(), f.next()) {
             (Some(s), Some(h), None) => (s, h),
             _ => return Err(Error::malformed(scheme, "expected salt and hash")),
         };
-        if salt.contains('=') || hash.contains('=') {
+        if salt.contains('=') || hash_text.contains('=') {
             return Err(Error::malformed(scheme, "PHC base64 has no padding"));
         }
         let salt = b64_decode(salt).filter(|s| s.len() >= 8 && s.len() <= 64);
         let salt = salt.ok_or(Error::malformed(scheme, "salt must be base64 of 8-64 bytes"))?;
-        let expected = b64_decode(hash).filter(|h| h.len() >= 4 && h.len() <= 128);
+        let expected = b64_decode(hash_text).filter(|h| h.len() >= 4 && h.len() <= 128);
         let expected = expected.ok_or(Error::malformed(scheme, "hash must be base64 of 4-128 bytes"))?;
         if t == 0 || p == 0 || u64::from(m) < 8 * u64::from(p) {
             return Err(Error::too_big(scheme, "t/p/m", 0, 1));
         }
-        Ok(Parsed { scheme, alg, version, m, t, p, salt, expected, keyid, data })
+        let prefix = if wrapper.is_some() { "argon2" } else { "" };
+        let masked = format!("{prefix}{}", super::pbkdf2::mask_tail(s, hash_text.len(), 'A'));
+        Ok(Parsed { scheme, alg, version, m, t, p, salt, expected, keyid, data, masked })
     }
 
     /// The pepper key id and associated data this hash records.
@@ -127,8 +129,16 @@ impl Parsed {
         Ok(())
     }
 
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        self.masked.clone()
+    }
+
     /// `secret` is the pepper the hash's `keyid` names (the caller looked it up).
-    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
+    pub(crate) fn derive(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
         let bad = || Error::malformed(self.scheme, "parameters rejected by argon2");
         let params = build_params(self.m, self.t, self.p, self.expected.len(), None, self.data.as_deref())
             .ok_or_else(bad)?;
@@ -141,7 +151,7 @@ impl Parsed {
             ctx.hash_password_into_with_memory(password, &self.salt, &mut out, blocks)
         })
         .map_err(|_| bad())?;
-        Ok(out.as_slice().ct_eq(&self.expected))
+        Ok(out)
     }
 }
 

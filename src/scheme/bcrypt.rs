@@ -10,7 +10,6 @@
 use base64ct::{Base64, Encoding as _};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest as _, Sha256, Sha384};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
@@ -40,6 +39,8 @@ pub(crate) struct Parsed {
     salt_text: String,
     checksum: [u8; 23],
     prehash: PreHash,
+    /// The stored string without its 31 checksum characters (wrapper included).
+    head: String,
 }
 
 fn decode_salt_and_checksum(scheme: Scheme, salt: &str, checksum: &str) -> Result<([u8; 16], [u8; 23])> {
@@ -80,7 +81,22 @@ impl Parsed {
         let (salt, checksum) = (rest.get(..22).unwrap_or_default(), rest.get(22..).unwrap_or_default());
         let (salt_b, checksum_b) = decode_salt_and_checksum(scheme, salt, checksum)?;
         let prehash = if scheme == Scheme::DjangoBcryptSha256 { PreHash::HexSha256 } else { PreHash::None };
-        Ok(Parsed { scheme, cost, salt: salt_b, salt_text: salt.to_owned(), checksum: checksum_b, prehash })
+        let wrapper = match scheme {
+            Scheme::DjangoBcrypt => "bcrypt$",
+            Scheme::DjangoBcryptSha256 => "bcrypt_sha256$",
+            Scheme::WordpressBcrypt => "$wp",
+            _ => "",
+        };
+        let head = format!("{wrapper}{}", s.get(..s.len() - 31).unwrap_or_default());
+        Ok(Parsed {
+            scheme,
+            cost,
+            salt: salt_b,
+            salt_text: salt.to_owned(),
+            checksum: checksum_b,
+            prehash,
+            head,
+        })
     }
 
     /// WordPress 6.8+: `$wp$2y$10$…`.
@@ -118,7 +134,16 @@ impl Parsed {
             (PreHash::Base64Sha256, parse_cost(scheme, r)?)
         };
         let (salt_b, checksum_b) = decode_salt_and_checksum(scheme, salt, checksum)?;
-        Ok(Parsed { scheme, cost, salt: salt_b, salt_text: salt.to_owned(), checksum: checksum_b, prehash })
+        let head = s.get(..s.len() - 31).unwrap_or_default().to_owned();
+        Ok(Parsed {
+            scheme,
+            cost,
+            salt: salt_b,
+            salt_text: salt.to_owned(),
+            checksum: checksum_b,
+            prehash,
+            head,
+        })
     }
 
     pub(crate) fn identified(&self) -> Identified {
@@ -132,7 +157,15 @@ impl Parsed {
         Ok(())
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.checksum
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        format!("{}{}", self.head, ".".repeat(31))
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let key: Zeroizing<Vec<u8>> = match self.prehash {
             PreHash::None => Zeroizing::new(password.to_vec()),
             PreHash::HexSha256 => Zeroizing::new(hex_lower(&Sha256::digest(password)).into_bytes()),
@@ -153,7 +186,7 @@ impl Parsed {
             }
         };
         let got = raw_bcrypt(&key, self.cost, self.salt, self.scheme)?;
-        Ok(got.as_slice().ct_eq(&self.checksum))
+        Ok(Zeroizing::new(got.to_vec()))
     }
 }
 

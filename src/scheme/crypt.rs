@@ -2,9 +2,8 @@
 //! (written here: no maintained crate provides them), SHA-crypt (the
 //! `sha-crypt` crate) and yescrypt (the `yescrypt` crate).
 
+use base64ct::{Base64ShaCrypt, Encoding as _};
 use md5::{Digest as _, Md5};
-use sha_crypt::{PasswordVerifier as _, ShaCrypt as ShaCryptHasher};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
@@ -39,10 +38,17 @@ impl<'a> Md5Crypt<'a> {
         Identified { scheme, params: Params::Fixed }
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Choice {
+    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
         let magic: &[u8] = if self.apr1 { b"$apr1$" } else { b"$1$" };
-        let got = md5_crypt_checksum(password, self.salt.as_bytes(), magic);
-        got.as_bytes().ct_eq(self.checksum.as_bytes())
+        Zeroizing::new(md5_crypt_checksum(password, self.salt.as_bytes(), magic).into_bytes())
+    }
+
+    pub(crate) fn expected(&self) -> &[u8] {
+        self.checksum.as_bytes()
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        format!("${}${}${}", if self.apr1 { "apr1" } else { "1" }, self.salt, ".".repeat(22))
     }
 }
 
@@ -98,6 +104,25 @@ pub(crate) struct ShaCrypt<'a> {
     s: &'a str,
     sha512: bool,
     rounds: u64,
+    salt: &'a str,
+    /// The checksum decoded, in SHA-crypt's transposed byte order.
+    expected: Vec<u8>,
+}
+
+/// SHA-crypt's output byte order (the spec's `b64_from_24bit` groups),
+/// applied before crypt64 encoding.
+const SHA256_ORDER: [usize; 32] = [
+    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28, 18, 29,
+    19, 9, 30, 31,
+];
+const SHA512_ORDER: [usize; 64] = [
+    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8, 50, 51,
+    30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58, 37, 38, 17, 59,
+    60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
+];
+
+fn transpose(raw: &[u8], order: &[usize]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(order.iter().map(|&i| raw.get(i).copied().unwrap_or(0)).collect())
 }
 
 impl<'a> ShaCrypt<'a> {
@@ -127,7 +152,11 @@ impl<'a> ShaCrypt<'a> {
         if !(1000..=999_999_999).contains(&rounds) {
             return Err(Error::too_big(scheme, "rounds", rounds, 999_999_999));
         }
-        Ok(ShaCrypt { s, sha512, rounds })
+        let expected = Base64ShaCrypt::decode_vec(checksum)
+            .ok()
+            .filter(|v| v.len() == if sha512 { 64 } else { 32 })
+            .ok_or(Error::malformed(scheme, "checksum encoding"))?;
+        Ok(ShaCrypt { s, sha512, rounds, salt, expected })
     }
 
     fn scheme(&self) -> Scheme {
@@ -146,12 +175,30 @@ impl<'a> ShaCrypt<'a> {
         c.iterations(self.scheme(), "rounds", self.rounds)
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        match ShaCryptHasher::default().verify_password(password, self.s) {
-            Ok(()) => Ok(Choice::from(1)),
-            Err(password_hash::Error::PasswordInvalid) => Ok(Choice::from(0)),
-            Err(_) => Err(Error::malformed(self.scheme(), "rejected by sha-crypt")),
-        }
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let rounds = u32::try_from(self.rounds).unwrap_or(u32::MAX);
+        let params = sha_crypt::Params::new(rounds).map_err(|_| Error::malformed(self.scheme(), "rounds"))?;
+        let salt = self.salt.as_bytes();
+        Ok(if self.sha512 {
+            transpose(
+                Zeroizing::new(sha_crypt::sha512_crypt(password, salt, params)).as_slice(),
+                &SHA512_ORDER,
+            )
+        } else {
+            transpose(
+                Zeroizing::new(sha_crypt::sha256_crypt(password, salt, params)).as_slice(),
+                &SHA256_ORDER,
+            )
+        })
+    }
+
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        let n = if self.sha512 { 86 } else { 43 };
+        format!("{}{}", self.s.get(..self.s.len() - n).unwrap_or_default(), ".".repeat(n))
     }
 }
 
@@ -161,6 +208,9 @@ pub(crate) struct Yescrypt<'a> {
     log_n: u8,
     r: u32,
     p: u32,
+    params: yescrypt::Params,
+    salt: Vec<u8>,
+    expected: Vec<u8>,
 }
 
 impl<'a> Yescrypt<'a> {
@@ -180,7 +230,12 @@ impl<'a> Yescrypt<'a> {
         }
         let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| Error::malformed(sch, "N"))?;
         let (r, p) = (parsed.r(), parsed.p());
-        Ok(Yescrypt { s, log_n, r, p })
+        let salt = Base64ShaCrypt::decode_vec(salt).map_err(|_| Error::malformed(sch, "salt encoding"))?;
+        let expected = Base64ShaCrypt::decode_vec(hash)
+            .ok()
+            .filter(|h| h.len() == 32)
+            .ok_or(Error::malformed(sch, "hash encoding"))?;
+        Ok(Yescrypt { s, log_n, r, p, params: parsed, salt, expected })
     }
 
     pub(crate) fn identified(&self) -> Identified {
@@ -196,12 +251,19 @@ impl<'a> Yescrypt<'a> {
         c.memory_bytes(Scheme::Yescrypt, bytes)
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        match yescrypt::Yescrypt::default().verify_password(password, self.s) {
-            Ok(()) => Ok(Choice::from(1)),
-            Err(password_hash::Error::PasswordInvalid) => Ok(Choice::from(0)),
-            Err(_) => Err(Error::malformed(Scheme::Yescrypt, "rejected by yescrypt")),
-        }
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let mut out = Zeroizing::new(vec![0u8; 32]);
+        yescrypt::yescrypt(password, &self.salt, &self.params, &mut out)
+            .map_err(|_| Error::malformed(Scheme::Yescrypt, "parameters rejected by yescrypt"))?;
+        Ok(out)
+    }
+
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        format!("{}{}", self.s.get(..self.s.len() - 43).unwrap_or_default(), ".".repeat(43))
     }
 }
 

@@ -12,12 +12,13 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use subtle::{Choice, ConstantTimeEq};
+use std::borrow::Cow;
+
 use zeroize::Zeroizing;
 
 use super::pbkdf2::Prf;
 use super::{Identified, Params, Scheme};
-use crate::encoding::{b64_decode, hex_decode, is_hex, parse_decimal};
+use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, hex_lower, is_hex, parse_decimal};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
 
@@ -275,28 +276,78 @@ impl Parsed {
         }
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let scheme = self.scheme;
+    /// The stored digests, concatenated in the order [`Parsed::derive`] produces them.
+    pub(crate) fn expected(&self) -> Cow<'_, [u8]> {
         match &self.form {
-            Form::Mysql323(expected) => Ok(Zeroizing::new(mysql323(password)).ct_eq(expected)),
-            Form::Mssql { salt, digest, upper } => {
+            Form::Mysql323(words) => Cow::Borrowed(words),
+            Form::Mssql { digest, upper: None, .. } | Form::Oracle11 { digest, .. } => Cow::Borrowed(digest),
+            Form::Mssql { digest, upper: Some(up), .. } => Cow::Owned([&digest[..], &up[..]].concat()),
+            Form::Scram { stored_key, server_key, .. } => {
+                Cow::Owned([&stored_key[..], &server_key[..]].concat())
+            }
+            Form::AspNet { subkey, .. } => Cow::Borrowed(subkey),
+        }
+    }
+
+    /// The stored string with every password-derived byte set to zero.
+    pub(crate) fn masked(&self) -> String {
+        let hex_upper = |b: &[u8]| hex_lower(b).to_ascii_uppercase();
+        match &self.form {
+            Form::Mysql323(_) => "0".repeat(16),
+            Form::Mssql { salt, upper, .. } => {
+                let n = if upper.is_some() { 80 } else { 40 };
+                format!("0x0100{}{}", hex_upper(salt), "0".repeat(n))
+            }
+            Form::Oracle11 { salt, .. } => format!("S:{}{}", "0".repeat(40), hex_upper(salt)),
+            Form::Scram { iterations, salt, .. } => {
+                let z = b64_encode_padded(&[0u8; 32]);
+                format!("SCRAM-SHA-256${iterations}:{}${z}:{z}", b64_encode_padded(salt))
+            }
+            Form::AspNet { prf, iterations, salt, subkey } => {
+                let mut raw = Vec::with_capacity(13 + salt.len() + subkey.len());
+                if self.scheme == Scheme::AspnetIdentityV2 {
+                    raw.push(0);
+                } else {
+                    let prf_id: u32 = match prf {
+                        Prf::Sha1 => 0,
+                        Prf::Sha256 => 1,
+                        Prf::Sha512 => 2,
+                    };
+                    let salt_len = u32::try_from(salt.len()).unwrap_or(u32::MAX);
+                    raw.push(1);
+                    raw.extend_from_slice(&prf_id.to_be_bytes());
+                    raw.extend_from_slice(&u32::try_from(*iterations).unwrap_or(u32::MAX).to_be_bytes());
+                    raw.extend_from_slice(&salt_len.to_be_bytes());
+                }
+                raw.extend_from_slice(salt);
+                raw.resize(raw.len() + subkey.len(), 0);
+                b64_encode_padded(&raw)
+            }
+        }
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let scheme = self.scheme;
+        Ok(match &self.form {
+            Form::Mysql323(_) => Zeroizing::new(mysql323(password).to_vec()),
+            Form::Mssql { salt, upper, .. } => {
                 let text = core::str::from_utf8(password).map_err(|_| Error::Unsupported {
                     scheme,
                     what: "UTF-16LE of a password that is not UTF-8",
                 })?;
-                let mut ok = sha1_salted(&utf16le(text), salt).ct_eq(digest);
+                let mut out = Zeroizing::new(sha1_salted(&utf16le(text), salt).to_vec());
                 // passlib checks only the upper-case digest of MS SQL 2000, so
                 // any case variant of the password passes there; SQL Server
                 // 2000 compared both depending on collation. We require both,
                 // so the case-sensitive digest decides.
-                if let Some(upper) = upper {
+                if upper.is_some() {
                     let up = Zeroizing::new(text.to_uppercase());
-                    ok &= sha1_salted(&utf16le(&up), salt).ct_eq(upper);
+                    out.extend_from_slice(sha1_salted(&utf16le(&up), salt).as_slice());
                 }
-                Ok(ok)
+                out
             }
-            Form::Oracle11 { digest, salt } => Ok(sha1_salted(password, salt).ct_eq(digest)),
-            Form::Scram { iterations, salt, stored_key, server_key } => {
+            Form::Oracle11 { salt, .. } => Zeroizing::new(sha1_salted(password, salt).to_vec()),
+            Form::Scram { iterations, salt, .. } => {
                 let rounds = rounds_u32(scheme, *iterations)?;
                 let prepped = pg_saslprep(password);
                 let mut salted = Zeroizing::new([0u8; 32]);
@@ -304,15 +355,15 @@ impl Parsed {
                 let client_key = hmac_sha256(scheme, salted.as_slice(), b"Client Key")?;
                 let stored = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(client_key.as_slice())));
                 let server = hmac_sha256(scheme, salted.as_slice(), b"Server Key")?;
-                Ok(stored.ct_eq(stored_key) & server.ct_eq(server_key))
+                Zeroizing::new([stored.as_slice(), server.as_slice()].concat())
             }
             Form::AspNet { prf, iterations, salt, subkey } => {
                 let rounds = rounds_u32(scheme, *iterations)?;
                 let mut out = Zeroizing::new(vec![0u8; subkey.len()]);
                 prf.derive(password, salt, rounds, &mut out);
-                Ok(out.as_slice().ct_eq(subkey.as_slice()))
+                out
             }
-        }
+        })
     }
 }
 
@@ -321,7 +372,7 @@ mod tests {
     use super::*;
 
     fn verifies(p: &Parsed, pw: &str) -> bool {
-        p.verify(pw.as_bytes()).is_ok_and(bool::from)
+        p.derive(pw.as_bytes()).is_ok_and(|got| got.as_slice() == &*p.expected())
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! (written here because no maintained crate offers them): traditional DES
 //! crypt, BSDi extended DES, bigcrypt, Sun MD5 crypt and NetBSD sha1crypt.
 
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::des_core;
@@ -86,26 +85,42 @@ impl<'a> Parsed<'a> {
         self.rounds().map_or(Ok(()), |r| c.iterations(self.scheme, "rounds", r))
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let (got, want) = match self.kind {
-            Kind::Des(salt) => (des_core::des_crypt(password, salt), self.s),
-            Kind::Bsdi { rounds, salt } => (des_core::bsdi_crypt(password, rounds, salt), self.s),
+    /// The bytes verify compares: the whole string for the DES crypts, the
+    /// checksum for Sun MD5 and sha1crypt.
+    pub(crate) fn expected(&self) -> &[u8] {
+        match self.kind {
+            Kind::SunMd5 { checksum, .. } | Kind::Sha1Crypt { checksum, .. } => checksum.as_bytes(),
+            _ => self.s.as_bytes(),
+        }
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let got = match self.kind {
+            Kind::Des(salt) => des_core::des_crypt(password, salt),
+            Kind::Bsdi { rounds, salt } => des_core::bsdi_crypt(password, rounds, salt),
+            // bigcrypt's output length follows the password: a password of
+            // another segment count cannot match (not an error).
             Kind::Bigcrypt { salt, segments } => {
-                // bigcrypt's output length follows the password: a password of
-                // another segment count cannot match (not an error).
-                match des_core::bigcrypt(password, salt, segments) {
-                    Some(g) => (Some(g), self.s),
-                    None => return Ok(Choice::from(0)),
-                }
+                Some(des_core::bigcrypt(password, salt, segments).unwrap_or_default())
             }
-            Kind::SunMd5 { prefix, rounds, checksum } => {
-                (Some(des_core::sun_md5_crypt_checksum(password, prefix, rounds)), checksum)
+            Kind::SunMd5 { prefix, rounds, .. } => {
+                Some(des_core::sun_md5_crypt_checksum(password, prefix, rounds))
             }
-            Kind::Sha1Crypt { rounds, salt, checksum } => {
-                (Some(des_core::sha1_crypt_checksum(password, salt, rounds)), checksum)
+            Kind::Sha1Crypt { rounds, salt, .. } => {
+                Some(des_core::sha1_crypt_checksum(password, salt, rounds))
             }
         };
-        let got = Zeroizing::new(got.ok_or(Error::malformed(self.scheme, "salt"))?);
-        Ok(got.as_bytes().ct_eq(want.as_bytes()))
+        Ok(Zeroizing::new(got.ok_or(Error::malformed(self.scheme, "salt"))?.into_bytes()))
+    }
+
+    /// The string with its password-derived characters replaced by `.`.
+    pub(crate) fn masked(&self) -> String {
+        let keep = match self.kind {
+            Kind::Des(_) | Kind::Bigcrypt { .. } => 2,
+            Kind::Bsdi { .. } => 9,
+            Kind::SunMd5 { checksum, .. } | Kind::Sha1Crypt { checksum, .. } => self.s.len() - checksum.len(),
+        };
+        let head = self.s.get(..keep).unwrap_or_default();
+        format!("{head}{}", ".".repeat(self.s.len() - head.len()))
     }
 }

@@ -17,7 +17,6 @@ use md4::Md4;
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Extra, Identified, Params, Scheme};
@@ -494,9 +493,36 @@ impl<'a> Parsed<'a> {
         Identified { scheme: self.recipe.scheme, params: Params::Fixed }
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
-        let got = self.recipe.digest(password, self.salt, self.user)?;
-        Ok(got.as_slice().ct_eq(&self.expected))
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn recipe_notation(&self) -> Option<&str> {
+        (self.recipe.scheme == Scheme::Recipe).then_some(self.recipe.notation.as_str())
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.recipe.digest(password, self.salt, self.user)
+    }
+
+    /// The stored string with the digest set to zero bytes.
+    pub(crate) fn masked(&self) -> String {
+        let r = self.recipe;
+        let zeros = match r.encoding {
+            DigestEncoding::Hex => "0".repeat(2 * self.expected.len()),
+            DigestEncoding::Base64 => crate::encoding::b64_encode_padded(&vec![0u8; self.expected.len()]),
+        };
+        let salt = String::from_utf8_lossy(self.salt);
+        let wrapper = match r.scheme {
+            Scheme::DjangoSaltedMd5 => "md5$",
+            Scheme::DjangoSaltedSha1 => "sha1$",
+            _ => "",
+        };
+        match r.layout {
+            SaltLayout::None | SaltLayout::Separate => format!("{}{zeros}", r.prefix),
+            SaltLayout::HashColonSalt => format!("{}{zeros}:{salt}", r.prefix),
+            SaltLayout::SaltDollarHash => format!("{wrapper}{}{salt}${zeros}", r.prefix),
+        }
     }
 }
 

@@ -7,11 +7,10 @@
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
-use crate::encoding::{b64_decode, hex_decode, is_hex, parse_decimal};
+use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, is_hex, parse_decimal};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
 
@@ -57,6 +56,9 @@ pub(crate) struct Parsed {
     salt: Vec<u8>,
     /// FSHP only: salt first, then `rounds - 1` re-digests.
     fshp_rounds: Option<u64>,
+    /// The `{TAG}` as stored.
+    tag: String,
+    hex: bool,
 }
 
 impl Parsed {
@@ -78,7 +80,8 @@ impl Parsed {
         if !salted && body.len() == 2 * n && is_hex(body) {
             let digest = hex_decode(body).ok_or(Error::malformed(scheme, "hex"))?;
             let scheme = if matches!(alg, Alg::Md5) { Scheme::LdapHexMd5 } else { Scheme::LdapHexSha1 };
-            return Ok(Parsed { scheme, alg, digest, salt: Vec::new(), fshp_rounds: None });
+            let tag = format!("{{{tag}}}");
+            return Ok(Parsed { scheme, alg, digest, salt: Vec::new(), fshp_rounds: None, tag, hex: true });
         }
         let raw = b64_decode(body).ok_or(Error::malformed(scheme, "not base64"))?;
         let ok = if salted { raw.len() > n && raw.len() <= n + 64 } else { raw.len() == n };
@@ -86,7 +89,16 @@ impl Parsed {
             return Err(Error::malformed(scheme, "decoded length"));
         }
         let (digest, salt) = raw.split_at(n);
-        Ok(Parsed { scheme, alg, digest: digest.to_vec(), salt: salt.to_vec(), fshp_rounds: None })
+        let tag = format!("{{{tag}}}");
+        Ok(Parsed {
+            scheme,
+            alg,
+            digest: digest.to_vec(),
+            salt: salt.to_vec(),
+            fshp_rounds: None,
+            tag,
+            hex: false,
+        })
     }
 
     /// `{FSHP1|16|4096}` + base64(salt ‖ checksum).
@@ -120,6 +132,8 @@ impl Parsed {
             digest: digest.to_vec(),
             salt: salt.to_vec(),
             fshp_rounds: Some(rounds),
+            tag: format!("{{FSHP{head}}}"),
+            hex: false,
         })
     }
 
@@ -131,8 +145,25 @@ impl Parsed {
         Identified { scheme: self.scheme, params: self.fshp_rounds.map_or(Params::Fixed, Params::Rounds) }
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Choice {
-        let got = match self.fshp_rounds {
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.digest
+    }
+
+    /// The value with the digest replaced by zero bytes, salt kept.
+    pub(crate) fn masked(&self) -> String {
+        let zeros = vec![0u8; self.digest.len()];
+        let body = if self.hex {
+            "0".repeat(2 * zeros.len())
+        } else if self.fshp_rounds.is_some() {
+            b64_encode_padded(&[self.salt.as_slice(), &zeros].concat())
+        } else {
+            b64_encode_padded(&[zeros.as_slice(), &self.salt].concat())
+        };
+        format!("{}{body}", self.tag)
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
+        match self.fshp_rounds {
             None => self.alg.digest(password, &self.salt),
             Some(rounds) => {
                 let mut d = self.alg.digest(&self.salt, password);
@@ -141,7 +172,6 @@ impl Parsed {
                 }
                 d
             }
-        };
-        got.as_slice().ct_eq(&self.digest)
+        }
     }
 }

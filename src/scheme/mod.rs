@@ -8,7 +8,10 @@
 
 use core::fmt;
 
-use subtle::Choice;
+use std::borrow::Cow;
+
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
@@ -169,6 +172,7 @@ catalogue! {
     PostgresScramSha256: "postgres_scram_sha256", Some(28600), Legacy, false, "`SCRAM-SHA-256$iter:salt$StoredKey:ServerKey` (pg_authid)";
     AspnetIdentityV2: "aspnet_identity_v2", None, Legacy, false, "base64 of 0x00 . salt . PBKDF2-HMAC-SHA1(1000 iterations)";
     AspnetIdentityV3: "aspnet_identity_v3", None, Legacy, false, "base64 of 0x01 . prf . iterations . salt length . salt . subkey";
+    RehashWrap: "rehash_wrap", None, Legacy, false, "`$rehash-wrap$v=1$…`: Argon2id over a legacy digest (rehash's onion)";
     Recipe: "recipe", None, Legacy, true, "an application's own salted digest, declared as a recipe";
 }
 
@@ -324,25 +328,97 @@ impl Parsed<'_> {
         }
     }
 
-    /// Constant-time verify: the returned `Choice` is 1 for a match. `secret`
-    /// is the pepper named by [`Parsed::marks`].
-    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
+    /// The value verify recomputes from a password: the legacy digest that
+    /// [`crate::wrap`] feeds to the outer KDF. `secret` is the pepper named by
+    /// [`Parsed::marks`].
+    pub(crate) fn derive(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
         match self {
-            Parsed::Digest(p) => p.verify(password),
-            Parsed::Md5Crypt(p) => Ok(p.verify(password)),
-            Parsed::ShaCrypt(p) => p.verify(password),
-            Parsed::Yescrypt(p) => p.verify(password),
-            Parsed::Des(p) => p.verify(password),
-            Parsed::Bcrypt(p) => p.verify(password),
-            Parsed::Phpass(p) => Ok(p.verify(password)),
-            Parsed::Ldap(p) => Ok(p.verify(password)),
-            Parsed::Pbkdf2(p) => p.verify(password),
-            Parsed::Scrypt(p) => p.verify(password),
-            Parsed::Argon2(p) => p.verify(password, secret),
-            Parsed::Dbms(p) => p.verify(password),
-            Parsed::Disabled => Ok(Choice::from(0)),
-            Parsed::Wrapped(_, inner) => inner.verify(password, secret),
+            Parsed::Digest(p) => p.derive(password),
+            Parsed::Md5Crypt(p) => Ok(p.derive(password)),
+            Parsed::ShaCrypt(p) => p.derive(password),
+            Parsed::Yescrypt(p) => p.derive(password),
+            Parsed::Des(p) => p.derive(password),
+            Parsed::Bcrypt(p) => p.derive(password),
+            Parsed::Phpass(p) => Ok(p.derive(password)),
+            Parsed::Ldap(p) => Ok(p.derive(password)),
+            Parsed::Pbkdf2(p) => p.derive(password),
+            Parsed::Scrypt(p) => p.derive(password),
+            Parsed::Argon2(p) => p.derive(password, secret),
+            Parsed::Dbms(p) => p.derive(password),
+            Parsed::Wrapped(_, inner) => inner.derive(password, secret),
+            Parsed::Disabled => {
+                Err(Error::Unsupported { scheme: Scheme::Disabled, what: "a locked account has no digest" })
+            }
         }
+    }
+
+    /// The notation of the declared recipe a digest resolved through.
+    pub(crate) fn recipe_notation(&self) -> Option<&str> {
+        match self {
+            Parsed::Digest(p) => p.recipe_notation(),
+            _ => None,
+        }
+    }
+
+    /// The stored digest [`Parsed::derive`] must reproduce.
+    pub(crate) fn expected(&self) -> Cow<'_, [u8]> {
+        match self {
+            Parsed::Digest(p) => Cow::Borrowed(p.expected()),
+            Parsed::Md5Crypt(p) => Cow::Borrowed(p.expected()),
+            Parsed::ShaCrypt(p) => Cow::Borrowed(p.expected()),
+            Parsed::Yescrypt(p) => Cow::Borrowed(p.expected()),
+            Parsed::Des(p) => Cow::Borrowed(p.expected()),
+            Parsed::Bcrypt(p) => Cow::Borrowed(p.expected()),
+            Parsed::Phpass(p) => Cow::Borrowed(p.expected()),
+            Parsed::Ldap(p) => Cow::Borrowed(p.expected()),
+            Parsed::Pbkdf2(p) => Cow::Borrowed(p.expected()),
+            Parsed::Scrypt(p) => Cow::Borrowed(p.expected()),
+            Parsed::Argon2(p) => Cow::Borrowed(p.expected()),
+            Parsed::Dbms(p) => p.expected(),
+            Parsed::Wrapped(_, inner) => inner.expected(),
+            Parsed::Disabled => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// The stored string with every password-derived byte replaced by zero:
+    /// salt, parameters and layout kept, nothing a guess can be tested against.
+    pub(crate) fn masked(&self) -> Result<String> {
+        Ok(match self {
+            Parsed::Digest(p) => p.masked(),
+            Parsed::Md5Crypt(p) => p.masked(),
+            Parsed::ShaCrypt(p) => p.masked(),
+            Parsed::Yescrypt(p) => p.masked(),
+            Parsed::Des(p) => p.masked(),
+            Parsed::Bcrypt(p) => p.masked(),
+            Parsed::Phpass(p) => p.masked(),
+            Parsed::Ldap(p) => p.masked(),
+            Parsed::Pbkdf2(p) => p.masked(),
+            Parsed::Scrypt(p) => p.masked(),
+            Parsed::Argon2(p) => p.masked(),
+            Parsed::Dbms(p) => p.masked(),
+            Parsed::Wrapped(scheme, inner) => {
+                let inner = inner.masked()?;
+                match scheme {
+                    Scheme::DjangoDesCrypt => format!("crypt${}${inner}", inner.get(..2).unwrap_or_default()),
+                    _ => format!("{{CRYPT}}{inner}"),
+                }
+            }
+            Parsed::Disabled => {
+                return Err(Error::Unsupported {
+                    scheme: Scheme::Disabled,
+                    what: "a locked account is never wrapped",
+                })
+            }
+        })
+    }
+
+    /// Constant-time verify: the returned `Choice` is 1 for a match.
+    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
+        if let Parsed::Disabled = self {
+            return Ok(Choice::from(0));
+        }
+        let got = self.derive(password, secret)?;
+        Ok(got.as_slice().ct_eq(&self.expected()))
     }
 }
 

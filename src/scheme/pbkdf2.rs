@@ -6,11 +6,12 @@
 
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
-use crate::encoding::{ab64_decode, ab64_encode, b64_decode, hex_decode, is_hex, parse_decimal};
+use crate::encoding::{
+    ab64_decode, ab64_encode, b64_decode, b64_encode_padded, hex_decode, is_hex, parse_decimal,
+};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
 
@@ -46,6 +47,18 @@ pub(crate) struct Parsed {
     rounds: u64,
     salt: Vec<u8>,
     expected: Vec<u8>,
+    /// The stored string with the derived key replaced by zero bytes.
+    masked: String,
+}
+
+/// `s` with its last `n` characters (the encoded key) replaced by `zero`,
+/// padding kept: the same string for an all-zero key.
+pub(crate) fn mask_tail(s: &str, n: usize, zero: char) -> String {
+    let cut = s.len().saturating_sub(n);
+    let head = s.get(..cut).unwrap_or_default();
+    let tail: String =
+        s.get(cut..).unwrap_or_default().chars().map(|c| if c == '=' { c } else { zero }).collect();
+    format!("{head}{tail}")
 }
 
 fn x_or(scheme: Scheme) -> impl Fn() -> Error {
@@ -79,7 +92,8 @@ impl Parsed {
         }
         let expected = b64_decode(hash).filter(|h| h.len() == prf.len());
         let expected = expected.ok_or(Error::malformed(scheme, "hash is not base64 of the digest length"))?;
-        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected })
+        let masked = mask_tail(s, hash.len(), 'A');
+        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected, masked })
     }
 
     /// `$pbkdf2-sha256$rounds$salt$hash`, salt and hash in adapted base64.
@@ -100,7 +114,8 @@ impl Parsed {
         let expected = ab64_decode(hash).filter(|h| h.len() == prf.len());
         let expected =
             expected.ok_or(Error::malformed(scheme, "hash is not adapted base64 of the digest length"))?;
-        Ok(Parsed { scheme, prf, rounds, salt, expected })
+        let masked = mask_tail(s, hash.len(), 'A');
+        Ok(Parsed { scheme, prf, rounds, salt, expected, masked })
     }
 
     /// `{PBKDF2}`, `{PBKDF2-SHA256}`, `{PBKDF2-SHA512}` + `rounds$salt$checksum`
@@ -123,7 +138,8 @@ impl Parsed {
         let expected = ab64_decode(hash).filter(|h| h.len() == prf.len());
         let expected = expected
             .ok_or(Error::malformed(scheme, "checksum is not adapted base64 of the digest length"))?;
-        Ok(Parsed { scheme, prf, rounds, salt, expected })
+        let masked = mask_tail(s, hash.len(), 'A');
+        Ok(Parsed { scheme, prf, rounds, salt, expected, masked })
     }
 
     /// `grub.pbkdf2.sha512.ROUNDS.SALT.HASH`, salt and hash in hex.
@@ -142,7 +158,8 @@ impl Parsed {
             hex_decode(salt).filter(|s| !s.is_empty()).ok_or(Error::malformed(scheme, "salt is not hex"))?;
         let expected = hex_decode(hash).filter(|h| h.len() == 64);
         let expected = expected.ok_or(Error::malformed(scheme, "hash is not hex of 64 bytes"))?;
-        Ok(Parsed { scheme, prf: Prf::Sha512, rounds, salt, expected })
+        let masked = mask_tail(s, hash.len(), '0');
+        Ok(Parsed { scheme, prf: Prf::Sha512, rounds, salt, expected, masked })
     }
 
     /// `$p5k2$<rounds hex>$<salt>$<checksum>`: Thoemmes's layout (cta) has a
@@ -185,7 +202,8 @@ impl Parsed {
             }
             (salt_text.as_bytes().to_vec(), expected)
         };
-        Ok(Parsed { scheme, prf: Prf::Sha1, rounds, salt, expected })
+        let masked = mask_tail(s, hash.len(), 'A');
+        Ok(Parsed { scheme, prf: Prf::Sha1, rounds, salt, expected, masked })
     }
 
     /// `{PKCS5S2}` + base64(16-byte salt ‖ 32-byte key), PBKDF2-HMAC-SHA1 × 10000.
@@ -195,7 +213,15 @@ impl Parsed {
         let raw =
             raw.filter(|r| r.len() == 48).ok_or(Error::malformed(scheme, "must be base64 of 48 bytes"))?;
         let (salt, key) = raw.split_at(16);
-        Ok(Parsed { scheme, prf: Prf::Sha1, rounds: 10_000, salt: salt.to_vec(), expected: key.to_vec() })
+        let masked = format!("{{PKCS5S2}}{}", b64_encode_padded(&[salt, &[0u8; 32]].concat()));
+        Ok(Parsed {
+            scheme,
+            prf: Prf::Sha1,
+            rounds: 10_000,
+            salt: salt.to_vec(),
+            expected: key.to_vec(),
+            masked,
+        })
     }
 
     /// `pbkdf2:sha256:600000$salt$hex` (salt used as text).
@@ -225,7 +251,8 @@ impl Parsed {
             return Err(Error::malformed(scheme, "salt or hex digest"));
         }
         let expected = hex_decode(hash).ok_or(Error::malformed(scheme, "hex digest"))?;
-        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected })
+        let masked = mask_tail(s, hash.len(), '0');
+        Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected, masked })
     }
 
     pub(crate) fn identified(&self) -> Identified {
@@ -236,12 +263,20 @@ impl Parsed {
         c.iterations(self.scheme, "iterations", self.rounds)
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        self.masked.clone()
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let rounds = u32::try_from(self.rounds)
             .map_err(|_| Error::too_big(self.scheme, "iterations", self.rounds, u32::MAX.into()))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
         self.prf.derive(password, &self.salt, rounds, &mut out);
-        Ok(out.as_slice().ct_eq(&self.expected))
+        Ok(out)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use md5::Md5;
 use sha2::{Digest, Sha512};
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
@@ -54,7 +53,21 @@ impl<'a> Parsed<'a> {
         c.iterations(self.scheme, "rounds", 1u64 << self.log2)
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Choice {
+    pub(crate) fn expected(&self) -> &[u8] {
+        self.checksum.as_bytes()
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        let prefix = match self.scheme {
+            Scheme::Drupal7WrappedMd5 => "U$S$",
+            Scheme::Drupal7 => "$S$",
+            _ => "$P$",
+        };
+        let count = crate::encoding::CRYPT64.get(self.log2 as usize).copied().unwrap_or(b'.');
+        format!("{prefix}{}{}{}", char::from(count), self.salt, ".".repeat(self.checksum.len()))
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
         let got = match self.scheme {
             Scheme::Phpass => iterate::<Md5>(self.salt.as_bytes(), password, self.log2),
             Scheme::Drupal7 => iterate::<Sha512>(self.salt.as_bytes(), password, self.log2),
@@ -64,7 +77,7 @@ impl<'a> Parsed<'a> {
             }
         };
         let n = self.checksum.len();
-        got.as_bytes().get(..n).unwrap_or_default().ct_eq(self.checksum.as_bytes())
+        Zeroizing::new(got.as_bytes().get(..n).unwrap_or_default().to_vec())
     }
 }
 

@@ -1,7 +1,6 @@
 //! scrypt as passlib (`$scrypt$ln=…`), Django (`scrypt$salt$N$r$p$…`) and
 //! Werkzeug (`scrypt:N:r:p$salt$hex`) store it. The KDF is the `scrypt` crate's.
 
-use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{Identified, Params, Scheme};
@@ -16,6 +15,7 @@ pub(crate) struct Parsed {
     p: u32,
     salt: Vec<u8>,
     expected: Vec<u8>,
+    masked: String,
 }
 
 fn small(scheme: Scheme, name: &'static str, s: &str) -> Result<u32> {
@@ -64,6 +64,7 @@ impl Parsed {
             p: small(scheme, "p", &p)?,
             salt,
             expected,
+            masked: super::pbkdf2::mask_tail(s, hash.len(), 'A'),
         })
     }
 
@@ -87,6 +88,7 @@ impl Parsed {
             p: small(scheme, "p", p)?,
             salt: salt.as_bytes().to_vec(),
             expected,
+            masked: super::pbkdf2::mask_tail(s, hash.len(), 'A'),
         })
     }
 
@@ -113,6 +115,7 @@ impl Parsed {
             p: small(scheme, "p", p)?,
             salt: salt.as_bytes().to_vec(),
             expected,
+            masked: super::pbkdf2::mask_tail(s, hash.len(), '0'),
         })
     }
 
@@ -126,13 +129,21 @@ impl Parsed {
         c.memory_bytes(self.scheme, bytes)
     }
 
-    pub(crate) fn verify(&self, password: &[u8]) -> Result<Choice> {
+    pub(crate) fn expected(&self) -> &[u8] {
+        &self.expected
+    }
+
+    pub(crate) fn masked(&self) -> String {
+        self.masked.clone()
+    }
+
+    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let params = scrypt::Params::new(self.log_n, self.r, self.p)
             .map_err(|_| Error::malformed(self.scheme, "parameters rejected by scrypt"))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
         scrypt::scrypt(password, &self.salt, &params, &mut out)
             .map_err(|_| Error::malformed(self.scheme, "output length"))?;
-        Ok(out.as_slice().ct_eq(&self.expected))
+        Ok(out)
     }
 }
 

@@ -1,0 +1,134 @@
+//! Onion wrapping of every legacy family in both vector waves: the wrapped
+//! string verifies exactly when the original did, holds no legacy digest, and
+//! a successful login upgrades it to a direct target hash.
+
+mod common;
+
+use rehash::{Error, Kind, Pepper, Policy, Scheme, Stored, Target, Upgrade};
+
+fn policy() -> Policy {
+    Policy::builder()
+        .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .build()
+        .expect("policy")
+}
+
+fn stored(v: &common::Vector) -> Stored<'_> {
+    let mut s = Stored::new(&v.hash);
+    if let Some(x) = &v.salt {
+        s = s.with_salt(x);
+    }
+    if let Some(u) = &v.user {
+        s = s.with_user(u);
+    }
+    match v.family.as_deref().and_then(Scheme::from_name) {
+        Some(f) if f.needs_declaration() => s.with_scheme(f),
+        _ => s,
+    }
+}
+
+#[test]
+fn every_legacy_family_wraps_and_verifies() {
+    let p = policy();
+    let mut families = std::collections::BTreeSet::new();
+    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
+        let Some(vs) = common::load(file) else { return };
+        for v in vs.iter().filter(|v| v.expect == "valid") {
+            let scheme = Scheme::from_name(v.family.as_deref().unwrap_or_default()).expect("family");
+            if scheme.kind() != Kind::Legacy {
+                continue;
+            }
+            let wrapped = p.wrap(stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
+            assert!(wrapped.starts_with(&format!("$rehash-wrap$v=1$inner={},", scheme.name())), "{wrapped}");
+            assert!(!wrapped.contains(&v.hash), "{}: the legacy string survives in the wrap", v.id);
+            let ok = p.verify(&v.password, wrapped.as_str()).unwrap_or_else(|e| panic!("{}: {e}", v.id));
+            assert!(ok.is_valid() && ok.needs_upgrade(), "{} ({scheme}) should verify wrapped", v.id);
+            assert_eq!(ok.identified().scheme, Scheme::RehashWrap);
+            let mut wrong = v.password.clone();
+            wrong.push(b'!');
+            if scheme != Scheme::DesCrypt
+                && scheme != Scheme::LdapDesCrypt
+                && scheme != Scheme::DjangoDesCrypt
+            {
+                assert!(!p.verify(&wrong, wrapped.as_str()).expect("verify").is_valid(), "{}", v.id);
+            }
+            wrong[0] ^= 0x20;
+            assert!(!p.verify(&wrong, wrapped.as_str()).expect("verify").is_valid(), "{}", v.id);
+            families.insert(scheme);
+        }
+    }
+    assert!(families.len() > 60, "wrapped {} families", families.len());
+}
+
+#[test]
+fn a_login_replaces_the_wrap_with_a_direct_hash() {
+    let p = Policy::builder()
+        .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .declare(Scheme::Md5Hex)
+        .build()
+        .expect("policy");
+    let wrapped = p.wrap("5f4dcc3b5aa765d61d8327deb882cf99").expect("wrap");
+    let up = p.verify_and_upgrade(b"password", wrapped.as_str()).expect("verify");
+    let direct = up.new_hash().expect("upgrade").to_owned();
+    assert!(direct.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+    assert_eq!(
+        p.verify_and_upgrade(b"password", direct.as_str()).expect("v"),
+        Upgrade::Valid { new_hash: None }
+    );
+    assert_eq!(p.verify_and_upgrade(b"passw0rd", wrapped.as_str()).expect("v"), Upgrade::Invalid);
+}
+
+#[test]
+fn wrap_refuses_what_it_must_not_touch() {
+    let p = policy();
+    let w = p.wrap("$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0").expect("wrap");
+    assert!(matches!(p.wrap(w.as_str()), Err(Error::Unsupported { .. })), "no double wrap");
+    assert!(p.wrap("!$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0").is_err(), "locked accounts stay locked");
+    let bcrypt = Policy::builder().target(Target::Bcrypt { cost: 10 }).build().expect("policy");
+    assert!(bcrypt.wrap("$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0").is_err());
+}
+
+#[test]
+fn peppered_wrap_resists_shucking() {
+    // With a pepper, the leaked inner digest alone cannot be tested against
+    // the wrapped hash: the outer Argon2id needs the secret too.
+    let pepper = Pepper::new(b"k1", &[42; 32]).expect("pepper");
+    let p = Policy::builder()
+        .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .declare(Scheme::Md5Hex)
+        .pepper(pepper)
+        .current_pepper(b"k1")
+        .build()
+        .expect("policy");
+    let wrapped = p.wrap("5f4dcc3b5aa765d61d8327deb882cf99").expect("wrap");
+    assert!(wrapped.contains(",keyid=azE$"), "{wrapped}");
+    assert!(p.verify(b"password", wrapped.as_str()).expect("verify").is_valid());
+    // An attacker who has the table but not the pepper:
+    let attacker = Policy::builder()
+        .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .declare(Scheme::Md5Hex)
+        .pepper(Pepper::new(b"k1", &[0; 32]).expect("pepper"))
+        .build()
+        .expect("policy");
+    assert!(!attacker.verify(b"password", wrapped.as_str()).expect("verify").is_valid());
+}
+
+#[test]
+fn malformed_wraps_are_errors() {
+    let p = policy();
+    let good = p.wrap("$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0").expect("wrap");
+    for bad in [
+        "$rehash-wrap$v=2$inner=md5_crypt,s=JDEk$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+        "$rehash-wrap$v=1$inner=nope,s=JDEk$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+        "$rehash-wrap$v=1$inner=md5_crypt$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".to_owned(),
+        good.replace("m=64", "m=4194304"),
+        good.replace("argon2id$", "argon2i$"),
+        good[..good.len() - 5].to_owned(),
+    ] {
+        assert!(p.verify(b"password", bad.as_str()).is_err(), "{bad}");
+    }
+}
