@@ -545,6 +545,11 @@ impl Policy {
         &self.target
     }
 
+    /// True when new hashes and wraps are peppered.
+    pub fn has_pepper(&self) -> bool {
+        self.current_pepper.is_some()
+    }
+
     /// The ceilings on stored parameters.
     pub fn ceilings(&self) -> &Ceilings {
         &self.ceilings

@@ -1,16 +1,23 @@
 //! `rehash`: the command-line face of the rehash library.
 //!
-//! `rehash verify` reads JSON lines (`id`, `password` or `password_hex`,
-//! `hash`, optional `salt`, `user` and `family`) and writes one JSON result per
-//! line. Passwords and hashes are never echoed.
+//! - `rehash verify` reads JSON lines (`id`, `password` or `password_hex`,
+//!   `hash`, optional `salt`, `user` and `family`) and writes one JSON result
+//!   per line;
+//! - `rehash scan SOURCE` inventories a credential store;
+//! - `rehash wrap SOURCE` makes every row below policy strong without passwords.
+//!
+//! Passwords, hashes and connection passwords are never echoed.
 #![forbid(unsafe_code)]
 
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
+mod batch;
+mod secret;
+mod store;
 mod verify;
 
 /// Identify, verify and upgrade legacy password hashes.
@@ -19,6 +26,40 @@ mod verify;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Args, Clone)]
+struct SourceArgs {
+    /// A .csv or .jsonl file, a SQLite file, or a postgres:// / mysql:// URL.
+    /// Omit it and give --url-env to keep a password out of the command line.
+    source: Option<String>,
+    /// Read the source (a database URL) from this environment variable.
+    #[arg(long)]
+    url_env: Option<String>,
+    /// Table name (SQL sources).
+    #[arg(long, default_value = "users")]
+    table: String,
+    /// Integer id column (SQL) or id field (files).
+    #[arg(long, default_value = "id")]
+    id_col: String,
+    /// Column holding the stored hash (or plaintext / ciphertext).
+    #[arg(long, default_value = "hash")]
+    hash_col: String,
+    /// Separate salt column.
+    #[arg(long)]
+    salt_col: Option<String>,
+    /// User-name column (PostgreSQL md5 uses the user name as salt).
+    #[arg(long)]
+    user_col: Option<String>,
+    /// Column naming each row's scheme, for strings that are not self-describing.
+    #[arg(long)]
+    scheme_col: Option<String>,
+    /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Rows per batch (one transaction each).
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
 }
 
 #[derive(Subcommand)]
@@ -36,40 +77,202 @@ enum Command {
         #[arg(long)]
         policy: Option<PathBuf>,
     },
+    /// Inventory a credential store: rows per scheme and parameters, share below
+    /// policy, malformed rows (by id), accounts sharing an unsalted digest.
+    Scan {
+        #[command(flatten)]
+        src: SourceArgs,
+        /// Machine-readable report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Wrap every row below policy (Argon2id over the legacy digest), or hash
+    /// plaintext / encrypted passwords straight to the target.
+    Wrap {
+        #[command(flatten)]
+        src: SourceArgs,
+        /// Change nothing; report what would change.
+        #[arg(long)]
+        dry_run: bool,
+        /// Worker threads for the KDF work (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// File sources: where to write the result (default <name>.rehash.<ext>).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// File sources: replace the input file (atomically).
+        #[arg(long)]
+        in_place: bool,
+        /// The hash column holds plaintext passwords: hash them to the target.
+        #[arg(long, conflicts_with = "encrypted")]
+        plaintext: bool,
+        /// The hash column holds encrypted passwords: decrypt and hash them.
+        #[arg(long, value_enum)]
+        encrypted: Option<secret::Cipher>,
+        /// File holding the 32-byte key (raw, hex or base64).
+        #[arg(long, requires = "encrypted")]
+        key_file: Option<PathBuf>,
+        /// Environment variable holding the key (hex or base64).
+        #[arg(long, requires = "encrypted")]
+        key_env: Option<String>,
+        /// Machine-readable summary and progress.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Verify { input, upgrade, policy } => {
-            let policy = match load_policy(policy.as_deref()) {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("rehash: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let reader: Box<dyn BufRead> = match input {
-                Some(path) => match std::fs::File::open(&path) {
-                    Ok(f) => Box::new(BufReader::new(f)),
-                    Err(e) => {
-                        eprintln!("rehash: cannot open {}: {e}", path.display());
-                        return ExitCode::from(2);
-                    }
-                },
-                None => Box::new(BufReader::new(io::stdin().lock())),
-            };
-            let stdout = io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            match verify::run(&policy, upgrade, reader, &mut out).and_then(|()| out.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("rehash: {e}");
-                    ExitCode::from(1)
-                }
-            }
+    let result = match cli.command {
+        Command::Verify { input, upgrade, policy } => run_verify(input, upgrade, policy),
+        Command::Scan { src, json } => runtime().and_then(|rt| rt.block_on(run_scan(src, json))),
+        Command::Wrap {
+            src,
+            dry_run,
+            jobs,
+            output,
+            in_place,
+            plaintext,
+            encrypted,
+            key_file,
+            key_env,
+            json,
+        } => runtime().and_then(|rt| {
+            rt.block_on(run_wrap(
+                src, dry_run, jobs, output, in_place, plaintext, encrypted, key_file, key_env, json,
+            ))
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rehash: {e}");
+            ExitCode::from(2)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
+fn run_verify(input: Option<PathBuf>, upgrade: bool, policy: Option<PathBuf>) -> Result<ExitCode, String> {
+    let policy = load_policy(policy.as_deref())?;
+    let reader: Box<dyn BufRead> = match input {
+        Some(path) => Box::new(BufReader::new(
+            std::fs::File::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+        )),
+        None => Box::new(BufReader::new(io::stdin().lock())),
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    verify::run(&policy, upgrade, reader, &mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn source_of(src: &SourceArgs) -> Result<String, String> {
+    match (&src.source, &src.url_env) {
+        (Some(s), None) => Ok(s.clone()),
+        (None, Some(var)) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set")),
+        (Some(_), Some(_)) => Err("give SOURCE or --url-env, not both".into()),
+        (None, None) => Err("no SOURCE given (a file, a SQLite database or a URL; or --url-env VAR)".into()),
+    }
+}
+
+fn columns(src: &SourceArgs) -> store::Columns {
+    store::Columns {
+        table: src.table.clone(),
+        id: src.id_col.clone(),
+        hash: src.hash_col.clone(),
+        salt: src.salt_col.clone(),
+        user: src.user_col.clone(),
+        scheme: src.scheme_col.clone(),
+    }
+}
+
+async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, String> {
+    let policy = load_policy(src.policy.as_deref())?;
+    let source = source_of(&src)?;
+    let mut st = store::Store::open(&source, &columns(&src), store::FileOutput::default(), false).await?;
+    let report = batch::scan(&mut st, &policy, src.batch_size.max(1)).await?;
+    st.finish(false).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        batch::print_scan(&report, &store::redact(&source));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)] // one per command-line flag
+async fn run_wrap(
+    src: SourceArgs,
+    dry_run: bool,
+    jobs: Option<usize>,
+    output: Option<PathBuf>,
+    in_place: bool,
+    plaintext: bool,
+    encrypted: Option<secret::Cipher>,
+    key_file: Option<PathBuf>,
+    key_env: Option<String>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let policy = load_policy(src.policy.as_deref())?;
+    let mode = match (plaintext, encrypted) {
+        (true, _) => batch::Mode::Plaintext,
+        (false, Some(cipher)) => {
+            let material = match (key_file, key_env) {
+                (Some(f), None) => zeroize::Zeroizing::new(
+                    std::fs::read(&f).map_err(|e| format!("cannot read key file {}: {e}", f.display()))?,
+                ),
+                (None, Some(v)) => zeroize::Zeroizing::new(
+                    std::env::var(&v)
+                        .map_err(|_| format!("environment variable {v} is not set"))?
+                        .into_bytes(),
+                ),
+                _ => return Err("--encrypted needs exactly one of --key-file or --key-env".into()),
+            };
+            batch::Mode::Encrypted(cipher, secret::Key::parse(&material)?)
+        }
+        (false, None) => batch::Mode::Hashes,
+    };
+    if matches!(mode, batch::Mode::Hashes) && !policy.has_pepper() {
+        eprintln!(
+            "rehash: warning: no pepper configured: wrapped unsalted digests can be \"shucked\" with digest lists \
+             leaked elsewhere (see docs/wrap.md); add [pepper] to the policy file to prevent it"
+        );
+    }
+    let source = source_of(&src)?;
+    let output = store::FileOutput { path: output, in_place };
+    let mut st = store::Store::open(&source, &columns(&src), output, true).await?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = batch::WrapOptions { batch: src.batch_size.max(1), jobs, dry_run, quiet: json };
+    let report = batch::wrap(&mut st, &policy, &mode, &opts).await?;
+    let written = st.finish(!dry_run && report.wrapped + report.rehashed > 0).await?;
+    if json {
+        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    } else {
+        let verb = if dry_run { "would change" } else { "changed" };
+        println!(
+            "rehash wrap {}: {} rows; {verb}: {} wrapped, {} rehashed; left alone: {} at policy, {} already wrapped, \
+             {} locked; {} errors; {} lost to a concurrent change",
+            store::redact(&source),
+            report.rows,
+            report.wrapped,
+            report.rehashed,
+            report.at_policy,
+            report.already_wrapped,
+            report.disabled,
+            report.errors,
+            report.lost_swaps
+        );
+        if let Some(p) = written {
+            println!("wrote {}", p.display());
+        }
+    }
+    // Rows that could not be processed are listed by id and counted; they are
+    // not a failure of the run (use --json and read `errors` to alert on them).
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The policy from `--policy FILE`, or the default.
