@@ -86,6 +86,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure this machine and recommend Argon2id, bcrypt, scrypt and PBKDF2
+    /// parameters for a verify-latency goal, as a policy-file fragment.
+    Calibrate {
+        /// Verify latency to aim for, in milliseconds.
+        #[arg(long, default_value_t = 250)]
+        target_ms: u64,
+        /// Most memory one hash may use: 64MiB, 65536KiB, 1GiB (plain numbers are KiB).
+        #[arg(long, default_value = "64MiB", value_parser = parse_kib)]
+        max_memory: u32,
+        /// Argon2 lanes (p).
+        #[arg(long, default_value_t = 1)]
+        parallelism: u32,
+    },
     /// Wrap every row below policy (Argon2id over the legacy digest), or hash
     /// plaintext / encrypted passwords straight to the target.
     Wrap {
@@ -125,6 +138,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify { input, upgrade, policy } => run_verify(input, upgrade, policy),
+        Command::Calibrate { target_ms, max_memory, parallelism } => {
+            let goal = rehash::calibrate::Goal {
+                target: std::time::Duration::from_millis(target_ms),
+                max_memory_kib: max_memory,
+                parallelism,
+            };
+            eprintln!("rehash: measuring this machine (about a minute)…");
+            rehash::calibrate::calibrate(goal).map_err(|e| e.to_string()).map(|c| {
+                print!("{}", c.to_toml(&goal));
+                ExitCode::SUCCESS
+            })
+        }
         Command::Scan { src, json } => runtime().and_then(|rt| rt.block_on(run_scan(src, json))),
         Command::Wrap {
             src,
@@ -284,4 +309,23 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<rehash::Policy, String>
             rehash::Policy::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))
         }
     }
+}
+
+/// `64MiB`, `65536KiB`, `1GiB` or a plain number of KiB.
+fn parse_kib(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        None => (t, 1u64),
+        Some((i, _)) => {
+            let mult = match t[i..].to_ascii_lowercase().as_str() {
+                "k" | "kib" | "kb" => 1,
+                "m" | "mib" | "mb" => 1024,
+                "g" | "gib" | "gb" => 1024 * 1024,
+                other => return Err(format!("unknown unit `{other}` (use KiB, MiB or GiB)")),
+            };
+            (&t[..i], mult)
+        }
+    };
+    let n: u64 = num.trim().parse().map_err(|_| format!("`{s}` is not a size"))?;
+    u32::try_from(n * mult).map_err(|_| format!("`{s}` is too large"))
 }
