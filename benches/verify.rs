@@ -5,7 +5,10 @@
 //! - `verify/<scheme>`: a full verify of the first valid vector of every family
 //!   (both waves of ../shared/vectors, at the parameters the vectors carry);
 //! - `verify/<target>` for each modern target at its real default/floor parameters
-//!   (`argon2id_m19456_t2_p1`, `bcrypt_cost10`, `scrypt_ln17_r8_p1`, `pbkdf2_sha256_i600000`).
+//!   (`argon2id_m19456_t2_p1`, `bcrypt_cost10`, `scrypt_ln17_r8_p1`, `pbkdf2_sha256_i600000`);
+//! - `verify_and_upgrade/md5_hex_to_argon2id_m19456_t2_p1`: a legacy login end to end,
+//!   verify plus the one new Argon2id hash;
+//! - `wrap/md5_crypt_argon2id_m19456_t2_p1`: wrapping one legacy hash.
 //!
 //! Numbers and the machine they came from are in BENCHMARKS.md.
 
@@ -111,5 +114,21 @@ fn targets(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, per_family, targets);
+fn upgrade_and_wrap(c: &mut Criterion) {
+    let policy = Policy::builder().declare(Scheme::Md5Hex).build().expect("policy");
+    let mut g = c.benchmark_group("verify_and_upgrade");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.bench_function("md5_hex_to_argon2id_m19456_t2_p1", |b| {
+        b.iter(|| policy.verify_and_upgrade(black_box(b"password"), "5f4dcc3b5aa765d61d8327deb882cf99"))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("wrap");
+    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.bench_function("md5_crypt_argon2id_m19456_t2_p1", |b| {
+        b.iter(|| policy.wrap(black_box("$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, per_family, targets, upgrade_and_wrap);
 criterion_main!(benches);

@@ -33,6 +33,9 @@
 //! max_bytes = 4096
 //! normalize = "none"       # none | nfc | nfkc (new argon2id hashes; recorded in the hash)
 //!
+//! [timing]
+//! equal_time_failures = true  # pad failed logins against weaker hashes (default)
+//!
 //! [pepper]                 # argon2id only; secrets come from the environment or a file
 //! current = "k2"
 //! keys = [
@@ -65,6 +68,14 @@ struct File {
     password: Option<PasswordCfg>,
     #[serde(default)]
     pepper: Option<PepperCfg>,
+    #[serde(default)]
+    timing: Option<TimingCfg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimingCfg {
+    equal_time_failures: bool,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +230,9 @@ impl Policy {
                     return Err(bad(format!("password.normalize: `{other}` is not none, nfc or nfkc")))
                 }
             });
+        }
+        if let Some(t) = file.timing {
+            b = b.equal_time_failures(t.equal_time_failures);
         }
         if let Some(p) = file.pepper {
             for k in &p.keys {

@@ -26,6 +26,9 @@ pub(crate) fn is_crypt64(s: &str) -> bool {
 }
 
 /// Append the `n` low 6-bit groups of `v`, least significant first (crypt's `to64`).
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 pub(crate) fn push_crypt64(out: &mut String, mut v: u32, n: usize) {
     for _ in 0..n {
         out.push(char::from(CRYPT64[(v & 0x3f) as usize]));
@@ -76,6 +79,9 @@ pub(crate) fn is_hex(s: &str) -> bool {
 }
 
 /// Lower-case hex.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -37,6 +37,12 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Input from a stored string must never panic the library: no unwrap, expect,
+// panic or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 pub mod calibrate;
 pub mod config;

@@ -401,6 +401,7 @@ pub struct Policy {
     recipes: Vec<Recipe>,
     ceilings: Ceilings,
     max_password_bytes: usize,
+    equal_time_failures: bool,
     normalization: Normalization,
     peppers: Vec<Pepper>,
     current_pepper: Option<usize>,
@@ -415,6 +416,7 @@ impl Default for Policy {
             recipes: Vec::new(),
             ceilings: Ceilings::default(),
             max_password_bytes: 4096,
+            equal_time_failures: true,
             normalization: Normalization::None,
             peppers: Vec::new(),
             current_pepper: None,
@@ -467,6 +469,17 @@ impl PolicyBuilder {
     #[must_use]
     pub fn max_password_bytes(mut self, max: usize) -> Self {
         self.policy.max_password_bytes = max;
+        self
+    }
+
+    /// Pad a failed [`Policy::verify_and_upgrade`] against a hash weaker than
+    /// the target (legacy, cheaper parameters, locked) with a dummy target
+    /// verify, so a wrong password costs the same for an unknown user, a
+    /// legacy user and a current one (Django's `harden_runtime`). On by
+    /// default; `verify` and the batch tool never pad.
+    #[must_use]
+    pub fn equal_time_failures(mut self, on: bool) -> Self {
+        self.policy.equal_time_failures = on;
         self
     }
 
@@ -713,7 +726,18 @@ impl Policy {
     /// ```
     pub fn verify_and_upgrade<'a>(&self, password: &[u8], stored: impl Into<Stored<'a>>) -> Result<Upgrade> {
         match self.verify(password, stored)? {
-            Verification::Invalid { .. } => Ok(Upgrade::Invalid),
+            Verification::Invalid { identified } => {
+                // A wrong password against a cheap hash would answer faster than
+                // against a current one, telling an attacker which accounts
+                // are still weak: pad with the cost of a target verify.
+                if self.equal_time_failures
+                    && identified.scheme != Scheme::RehashWrap
+                    && self.target.needs_upgrade(&identified)
+                {
+                    let _ = self.verify_dummy(password);
+                }
+                Ok(Upgrade::Invalid)
+            }
             Verification::Valid { needs_upgrade: false, .. } => Ok(Upgrade::Valid { new_hash: None }),
             Verification::Valid { needs_upgrade: true, .. } => {
                 Ok(Upgrade::Valid { new_hash: Some(self.hash(password)?) })

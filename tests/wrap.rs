@@ -132,3 +132,32 @@ fn malformed_wraps_are_errors() {
         assert!(p.verify(b"password", bad.as_str()).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn declared_recipes_wrap_and_keep_their_constant_secret() {
+    use rehash::{DigestEncoding, Recipe, SaltLayout};
+    // sha256($const.$pass), as tests/upgrade.rs: hashlib.sha256(b"shop-secret" + b"pw").hexdigest()
+    let recipe = || {
+        Recipe::new("sha256($const.$pass)", DigestEncoding::Hex, SaltLayout::None)
+            .expect("recipe")
+            .with_constant(b"shop-secret")
+    };
+    let p = Policy::builder()
+        .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .recipe(recipe())
+        .build()
+        .expect("policy");
+    let real = {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::new().chain_update(b"shop-secret").chain_update(b"pw").finalize();
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let w = p.wrap(Stored::new(&real).with_scheme(Scheme::Recipe)).expect("wrap");
+    assert!(w.contains(",recipe="), "{w}");
+    assert!(!w.contains("shop-secret") && !w.contains("c2hvcC1zZWNyZXQ"), "the constant stays in the policy");
+    assert!(p.verify(b"pw", w.as_str()).expect("verify").is_valid());
+    assert!(!p.verify(b"pv", w.as_str()).expect("verify").is_valid());
+    // A policy that does not declare the recipe cannot check it: a clear error.
+    assert!(matches!(policy().verify(b"pw", w.as_str()), Err(Error::InvalidConfig(_))));
+}

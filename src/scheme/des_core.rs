@@ -25,6 +25,9 @@ fn is_crypt64(s: &[u8]) -> bool {
     s.iter().all(|&c| crypt64_value(c).is_some())
 }
 
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 fn crypt64_char(v: u32) -> char {
     char::from(CRYPT64[(v & 63) as usize])
 }
@@ -142,6 +145,9 @@ const SBOX: [[u8; 64]; 8] = [
 /// so a round costs eight lookups instead of two bit permutations.
 static SP: [[u32; 64]; 8] = build_sp();
 
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 const fn permute(input: u64, width: u32, table: &[u8]) -> u64 {
     let mut out = 0;
     let mut i = 0;
@@ -152,6 +158,9 @@ const fn permute(input: u64, width: u32, table: &[u8]) -> u64 {
     out
 }
 
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 const fn invert(table: &[u8; 64]) -> [u8; 64] {
     let mut inv = [0; 64];
     let mut i = 0;
@@ -162,6 +171,9 @@ const fn invert(table: &[u8; 64]) -> [u8; 64] {
     inv
 }
 
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 const fn build_sp() -> [[u32; 64]; 8] {
     let mut sp = [[0; 64]; 8];
     let mut b = 0;
@@ -199,6 +211,9 @@ fn key_schedule(key: u64) -> Schedule {
 
 /// Round function. `saltbits` swaps E-box output bit i with bit i+24 where set,
 /// which is how crypt(3) perturbs DES so stock DES hardware cannot be used.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 fn feistel(r: u32, (kl, kr): (u32, u32), saltbits: u32) -> u32 {
     // E takes eight overlapping 6-bit windows starting one bit left of R
     // (wrapping around): window k covers bits 4k..4k+5 of R rotated right by one.
@@ -373,11 +388,17 @@ Be all my sins remember'd.\n\
 \0";
 
 /// Bit `n` (mod 128) of the digest, least significant bit of each byte first.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 fn digest_bit(d: &[u8; 16], n: u32) -> u32 {
     u32::from(d[((n >> 3) & 15) as usize] >> (n & 7)) & 1
 }
 
 /// Muffett's coin toss: whether this round mixes in the Hamlet text.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 fn coin_toss(d: &[u8; 16], round: u64) -> bool {
     let byte = |i: usize| d[i & 15];
     let pick = |a: u8, b: u8| {
@@ -479,6 +500,9 @@ pub(crate) fn parse_sun_md5_crypt(hash: &str) -> Option<(&[u8], u32, &str)> {
 /// NetBSD sha1crypt "$sha1$<rounds>$<salt>$<checksum>": HMAC-SHA1 keyed with the
 /// password, first over "<salt>$sha1$<rounds>", then `rounds - 1` times over its
 /// own output. Returns the 28-char checksum.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
 pub(crate) fn sha1_crypt_checksum(password: &[u8], salt: &[u8], rounds: u32) -> String {
     // HMAC takes keys of any length, so this never fails; an empty string could
     // never match a checksum anyway.

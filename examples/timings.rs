@@ -1,0 +1,61 @@
+//! Timing half of `scripts/compare.py`: reads JSON lines
+//! `{"op", "password", "hash", "scheme"?, "salt"?}` on stdin, times
+//! `Policy::verify` on each (the whole path: identify, ceilings, KDF,
+//! constant-time compare) and prints one JSON line per op with the median and
+//! the 10th/90th percentiles in microseconds.
+//!
+//! `cargo run --release --example timings < ops.jsonl` — the script does this.
+
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+use rehash::{Policy, Scheme, Stored};
+
+fn main() {
+    let policy = Policy::default();
+    for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+        let v: serde_json::Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+        let (Some(op), Some(pw), Some(hash)) = (s("op"), s("password"), s("hash")) else { continue };
+        let (salt, scheme) = (s("salt"), s("scheme").and_then(|x| Scheme::from_name(&x)));
+        let stored = || {
+            let mut st = Stored::new(&hash);
+            if let Some(x) = &salt {
+                st = st.with_salt(x);
+            }
+            if let Some(k) = scheme {
+                st = st.with_scheme(k);
+            }
+            st
+        };
+        let ok = policy.verify(pw.as_bytes(), stored()).map(|r| r.is_valid());
+        if ok != Ok(true) {
+            println!("{}", serde_json::json!({"op": op, "error": format!("{ok:?}")}));
+            continue;
+        }
+        // Calls per sample: enough that a sample lasts ≥ 2 ms (timer noise), and
+        // samples until ≥ 1.5 s or 200 samples, at least 7.
+        let start = Instant::now();
+        let _ = policy.verify(pw.as_bytes(), stored());
+        let one = start.elapsed().max(Duration::from_nanos(50));
+        let per = (Duration::from_millis(2).as_nanos() / one.as_nanos()).clamp(1, 100_000) as u32;
+        let mut samples = Vec::new();
+        let begin = Instant::now();
+        while samples.len() < 7 || (begin.elapsed() < Duration::from_millis(1500) && samples.len() < 200) {
+            let t = Instant::now();
+            for _ in 0..per {
+                let _ = std::hint::black_box(policy.verify(std::hint::black_box(pw.as_bytes()), stored()));
+            }
+            samples.push(t.elapsed().as_secs_f64() * 1e6 / f64::from(per));
+        }
+        samples.sort_by(f64::total_cmp);
+        let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
+        println!(
+            "{}",
+            serde_json::json!({"op": op, "median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9), "samples": samples.len(), "calls_per_sample": per})
+        );
+    }
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Time rehash against the peers users would pick instead, in one run on one
+machine, over the same stored hashes, and write the table into BENCHMARKS.md.
+
+    python3 scripts/compare.py            # installs nothing; see below
+    pip install -r scripts/compare-requirements.txt   # once: the peers
+
+rehash is timed by examples/timings.rs (Policy::verify end to end, release
+build); each peer by the same sampling rule in Python (samples of >= 2 ms,
+for >= 1.5 s or 200 samples, at least 7). Medians, p10-p90 spread, ratios
+(rehash / peer: below 1 means rehash is faster).
+"""
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sample(fn):
+    t = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t, 5e-8)
+    per = int(min(max(0.002 / one, 1), 100000))
+    samples, begin = [], time.perf_counter()
+    while len(samples) < 7 or (time.perf_counter() - begin < 1.5 and len(samples) < 200):
+        t = time.perf_counter()
+        for _ in range(per):
+            fn()
+        samples.append((time.perf_counter() - t) * 1e6 / per)
+    samples.sort()
+    q = lambda f: samples[round((len(samples) - 1) * f)]
+    return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
+
+
+def ops():
+    """(op, password, stored, rehash extras, [(peer name, verify callable)])."""
+    from passlib import hash as h
+    import argon2
+    import bcrypt as pybcrypt
+    import django
+    from django.conf import settings
+
+    settings.configure(PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    ])
+    django.setup()
+    from django.contrib.auth.hashers import check_password
+
+    pw = "correct horse battery staple"
+    pwb = pw.encode()
+    out = []
+    md5 = hashlib.md5(pwb).hexdigest()
+    out.append(("md5_hex", md5, {"scheme": "md5_hex"}, [
+        ("passlib hex_md5", lambda: h.hex_md5.verify(pw, md5)),
+        ("hashlib + hmac.compare_digest", lambda: hmac.compare_digest(hashlib.md5(pwb).hexdigest(), md5)),
+    ]))
+    salt = "0HNkIn3OIOnHn2INL2io6VOZw5luMu57"
+    s256 = hashlib.sha256(pwb + salt.encode()).hexdigest() + ":" + salt
+    def hashlib_salted():
+        d, s = s256.split(":", 1)
+        return hmac.compare_digest(hashlib.sha256(pwb + s.encode()).hexdigest(), d)
+    out.append(("sha256_pass_salt", s256, {"scheme": "sha256_pass_salt"}, [("hashlib + hmac.compare_digest", hashlib_salted)]))
+    for op, handler in [
+        ("md5_crypt", h.md5_crypt),
+        ("sha512_crypt_5000", h.sha512_crypt.using(rounds=5000)),
+        ("phpass_2^13", h.phpass.using(rounds=13)),
+        ("ldap_salted_sha1", h.ldap_salted_sha1),
+    ]:
+        stored = handler.hash(pw)
+        out.append((op, stored, {}, [(f"passlib {handler.name}", (lambda s=stored, hd=handler: hd.verify(pw, s)))]))
+    dj = h.django_pbkdf2_sha256.using(rounds=1_000_000).hash(pw)
+    out.append(("django_pbkdf2_sha256_1000000", dj, {}, [
+        ("passlib django_pbkdf2_sha256", lambda: h.django_pbkdf2_sha256.verify(pw, dj)),
+        ("Django check_password", lambda: check_password(pw, dj)),
+    ]))
+    bc = pybcrypt.hashpw(pwb, pybcrypt.gensalt(10)).decode()
+    out.append(("bcrypt_cost10", bc, {}, [
+        ("python bcrypt", lambda: pybcrypt.checkpw(pwb, bc.encode())),
+        ("passlib bcrypt", lambda: h.bcrypt.verify(pw, bc)),
+    ]))
+    ph = argon2.PasswordHasher(memory_cost=19456, time_cost=2, parallelism=1)
+    a2 = ph.hash(pw)
+    peers = [("argon2-cffi (C reference)", lambda: ph.verify(a2, pw)), ("passlib argon2", lambda: h.argon2.verify(pw, a2))]
+    try:
+        import nacl.pwhash.argon2id as na  # libsodium
+        na_hash = na.str(pwb, opslimit=2, memlimit=19456 * 1024)
+        out.append(("argon2id_m19456_t2_p1 (libsodium string)", na_hash.decode(), {}, [("libsodium (PyNaCl)", lambda: na.verify(na_hash, pwb))]))
+    except Exception as e:  # noqa: BLE001
+        print(f"PyNaCl unavailable: {e}", file=sys.stderr)
+    out.append(("argon2id_m19456_t2_p1", a2, {}, peers))
+    sc = h.scrypt.using(rounds=17, block_size=8, parallelism=1).hash(pw)
+    out.append(("scrypt_ln17_r8_p1", sc, {}, [("passlib scrypt (hashlib/OpenSSL)", lambda: h.scrypt.verify(pw, sc))]))
+    pb = h.pbkdf2_sha256.using(rounds=600_000).hash(pw)
+    out.append(("pbkdf2_sha256_600000", pb, {}, [("passlib pbkdf2_sha256 (hashlib/OpenSSL)", lambda: h.pbkdf2_sha256.verify(pw, pb))]))
+    return pw, out
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main():
+    pw, items = ops()
+    subprocess.run(["cargo", "build", "--release", "-q", "--example", "timings"], cwd=ROOT, check=True)
+    lines = "".join(json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n" for op, stored, extra, _ in items)
+    res = subprocess.run([os.path.join(ROOT, "target/release/examples/timings")], input=lines, capture_output=True, text=True, check=True)
+    ours = {}
+    for line in res.stdout.splitlines():
+        r = json.loads(line)
+        ours[r["op"]] = r
+    rows = []
+    for op, _, _, peers in items:
+        r = ours.get(op, {})
+        for name, fn in peers:
+            assert fn(), f"{name} rejects the {op} hash"
+            p = sample(fn)
+            rows.append((op, r, name, p))
+            print(f"{op:42} rehash {r.get('median_us', float('nan')):12.2f} us   {name:40} {p['median_us']:12.2f} us", file=sys.stderr)
+    fmt = lambda x: f"{x:.2f}" if x < 100 else f"{x:,.0f}"
+    table = ["| operation (verify) | rehash median µs (p10–p90) | peer | peer median µs (p10–p90) | ratio rehash/peer |",
+             "|---|---|---|---|---|"]
+    for op, r, name, p in rows:
+        if "median_us" not in r:
+            continue
+        table.append(
+            f"| {op} | {fmt(r['median_us'])} ({fmt(r['p10_us'])}–{fmt(r['p90_us'])}) | {name} | "
+            f"{fmt(p['median_us'])} ({fmt(p['p10_us'])}–{fmt(p['p90_us'])}) | {r['median_us'] / p['median_us']:.2f} |"
+        )
+    section = "\n".join([
+        "<!-- compare:begin -->",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}.",
+        "Command: `pip install -r scripts/compare-requirements.txt && python3 scripts/compare.py`.",
+        "",
+        *table,
+        "<!-- compare:end -->",
+    ])
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n## rehash against its peers\n\n<!-- compare:begin -->\n<!-- compare:end -->\n"
+    text = re.sub(r"<!-- compare:begin -->.*?<!-- compare:end -->", lambda _: section, text, flags=re.S)
+    open(path, "w").write(text)
+    print(f"updated {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
