@@ -48,6 +48,8 @@ pub mod calibrate;
 pub mod config;
 mod encoding;
 mod error;
+#[cfg(doctest)]
+mod guides;
 #[cfg(feature = "tokio")]
 pub mod limit;
 mod policy;
