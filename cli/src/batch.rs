@@ -74,29 +74,47 @@ fn unsalted(s: Scheme) -> bool {
 }
 
 #[derive(Serialize, Default)]
+/// What `rehash scan` found.
 pub struct ScanReport {
+    /// Rows read.
     pub rows: u64,
+    /// Rows a login would upgrade (wrapped rows included).
     pub below_policy: u64,
+    /// `below_policy / rows`.
     pub below_policy_share: f64,
+    /// Rows already at the policy's target.
     pub at_policy: u64,
+    /// Locked or unusable accounts (left alone).
     pub disabled: u64,
+    /// Rows holding a rehash wrap.
     pub wrapped: u64,
+    /// Rows per scheme and parameter set, most common first.
     pub schemes: Vec<SchemeCount>,
+    /// Rows that could not be read, by id (never by value).
     pub malformed: Vec<Problem>,
+    /// Groups of row ids sharing one unsalted digest (the same password).
     pub shared_digests: Vec<Vec<String>>,
 }
 
 #[derive(Serialize, Clone)]
+/// Rows of one scheme and parameter set.
 pub struct SchemeCount {
+    /// The scheme label.
     pub scheme: &'static str,
+    /// The parameters, compactly.
     pub params: String,
+    /// Rows read.
     pub rows: u64,
+    /// True when these rows are below policy.
     pub below_policy: bool,
 }
 
 #[derive(Serialize)]
+/// A row that could not be processed.
 pub struct Problem {
+    /// The row id.
     pub id: String,
+    /// What was wrong (no hash values).
     pub error: String,
 }
 
@@ -188,15 +206,25 @@ pub fn print_scan(r: &ScanReport, source: &str) {
 }
 
 #[derive(Serialize, Default, Clone)]
+/// What `rehash wrap` did (or, with `--dry-run`, would do).
 pub struct WrapReport {
+    /// Rows read.
     pub rows: u64,
+    /// Rows holding a rehash wrap.
     pub wrapped: u64,
+    /// Plaintext or decrypted rows hashed straight to the target.
     pub rehashed: u64,
+    /// Rows already at the policy's target.
     pub at_policy: u64,
+    /// Rows already wrapped by an earlier run.
     pub already_wrapped: u64,
+    /// Locked or unusable accounts (left alone).
     pub disabled: u64,
+    /// Rows that could not be processed.
     pub errors: u64,
+    /// Updates that lost their compare-and-swap to a concurrent change.
     pub lost_swaps: u64,
+    /// True when nothing was written.
     pub dry_run: bool,
 }
 
@@ -285,9 +313,13 @@ impl Progress {
 
 /// Settings of one wrap run.
 pub struct WrapOptions {
+    /// Rows per batch (one transaction).
     pub batch: usize,
+    /// Threads for the KDF work.
     pub jobs: usize,
+    /// True when nothing was written.
     pub dry_run: bool,
+    /// No progress output (JSON mode).
     pub quiet: bool,
 }
 

@@ -15,10 +15,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-mod batch;
-mod secret;
-mod store;
 mod verify;
+
+use rehash_cli::{batch, secret, store};
 
 /// Identify, verify and upgrade legacy password hashes.
 #[derive(Parser)]

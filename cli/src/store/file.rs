@@ -13,6 +13,7 @@ enum Body {
     Jsonl { records: Vec<serde_json::Map<String, serde_json::Value>> },
 }
 
+/// A CSV or JSON-lines file held in memory.
 pub struct FileStore {
     input: PathBuf,
     output: FileOutput,
@@ -30,10 +31,24 @@ fn field(v: &serde_json::Value) -> Option<String> {
 }
 
 impl FileStore {
+    /// Read the file at `path` (CSV when it ends in `.csv`, else JSON lines).
     pub fn open(path: &str, cols: &Columns, output: FileOutput) -> Result<FileStore, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let csv = path.to_ascii_lowercase().ends_with(".csv");
+        FileStore::parse(path, &text, csv, cols, output)
+    }
+
+    /// Read `text` as CSV (`csv`) or JSON lines; `path` names it in errors
+    /// and decides where output goes.
+    pub fn parse(
+        path: &str,
+        text: &str,
+        csv: bool,
+        cols: &Columns,
+        output: FileOutput,
+    ) -> Result<FileStore, String> {
         let input = PathBuf::from(path);
-        let text = std::fs::read_to_string(&input).map_err(|e| format!("{path}: {e}"))?;
-        let body = if path.to_ascii_lowercase().ends_with(".csv") {
+        let body = if csv {
             let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
             let headers = r.headers().map_err(|e| format!("{path}: {e}"))?.clone();
             let records = r.records().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{path}: {e}"))?;
@@ -58,6 +73,7 @@ impl FileStore {
         Ok(FileStore { input, output, cols: cols.clone(), body, next: 0 })
     }
 
+    /// Rows in the store.
     pub fn count(&self) -> u64 {
         match &self.body {
             Body::Csv { records, .. } => records.len() as u64,
@@ -86,6 +102,7 @@ impl FileStore {
         }
     }
 
+    /// The next batch of up to `n` rows.
     pub fn next_batch(&mut self, n: usize) -> Vec<Row> {
         let end = (self.next + n).min(self.count() as usize);
         let rows = (self.next..end).map(|i| self.row(i)).collect();
@@ -144,6 +161,7 @@ impl FileStore {
         self.input.with_file_name(format!("{stem}.rehash.{ext}"))
     }
 
+    /// Write the output file atomically, if anything changed or an output path was given.
     pub fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
         if !changed && self.output.path.is_none() {
             return Ok(None);

@@ -30,31 +30,43 @@ pub struct Columns {
 /// One credential row.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The row id (an integer for SQL stores).
     pub id: String,
+    /// The stored hash (or plaintext / ciphertext in those modes).
     pub hash: String,
+    /// The separate salt column, if any.
     pub salt: Option<String>,
+    /// The user-name column, if any.
     pub user: Option<String>,
+    /// The row's declared scheme label, if the table has that column.
     pub scheme: Option<String>,
 }
 
 /// A compare-and-swap update: set `new` where the row still holds `old`.
 #[derive(Clone, Debug)]
 pub struct Update {
+    /// The row id (an integer for SQL stores).
     pub id: String,
+    /// The value read: the swap happens only if the row still holds it.
     pub old: String,
+    /// The value to write.
     pub new: String,
 }
 
 /// Where output of a file store goes.
 #[derive(Clone, Debug, Default)]
 pub struct FileOutput {
+    /// Explicit output path.
     pub path: Option<PathBuf>,
+    /// Replace the input file (atomically).
     pub in_place: bool,
 }
 
 /// An open store.
 pub enum Store {
+    /// A CSV or JSON-lines file.
     File(FileStore),
+    /// A SQLite, PostgreSQL or MySQL database.
     Sql(SqlStore),
 }
 

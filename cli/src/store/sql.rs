@@ -19,6 +19,7 @@ enum Dialect {
     Mysql,
 }
 
+/// A database table through sqlx's `Any` driver.
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
@@ -34,6 +35,7 @@ fn err(what: &str, e: sqlx::Error) -> String {
 }
 
 impl SqlStore {
+    /// Connect to `url`, checking column and table names are plain identifiers.
     pub async fn connect(url: &str, cols: &Columns, lock_rows: bool) -> Result<SqlStore, String> {
         sqlx::any::install_default_drivers();
         for c in [Some(&cols.table), Some(&cols.id), Some(&cols.hash)].into_iter().flatten() {
@@ -80,6 +82,7 @@ impl SqlStore {
         }
     }
 
+    /// Rows in the store.
     pub async fn count(&mut self) -> Result<u64, String> {
         let sql = format!("SELECT COUNT(*) FROM {}", self.cols.table);
         let row = sqlx::query(&sql).fetch_one(&self.pool).await.map_err(|e| err("count", e))?;
@@ -87,6 +90,7 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// The next batch of up to `n` rows.
     pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, String> {
         self.rollback().await?;
         let c = &self.cols;
@@ -132,6 +136,7 @@ impl SqlStore {
         Ok(out)
     }
 
+    /// Apply compare-and-swap updates for the current batch (and commit it); returns rows changed.
     pub async fn commit(&mut self, updates: &[Update]) -> Result<u64, String> {
         let Some(mut tx) = self.tx.take() else { return Ok(0) };
         let sql = format!(
@@ -160,6 +165,7 @@ impl SqlStore {
         Ok(changed)
     }
 
+    /// Release the current batch unchanged.
     pub async fn rollback(&mut self) -> Result<(), String> {
         if let Some(tx) = self.tx.take() {
             tx.rollback().await.map_err(|e| err("rollback", e))?;
@@ -167,6 +173,7 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Roll back any open batch and close the pool.
     pub async fn close(mut self) {
         let _ = self.rollback().await;
         self.pool.close().await;
