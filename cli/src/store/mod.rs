@@ -3,11 +3,13 @@
 //! rows, then commit compare-and-swap updates for it (or roll it back).
 
 mod file;
+#[cfg(feature = "sql")]
 mod sql;
 
 use std::path::PathBuf;
 
 pub use file::FileStore;
+#[cfg(feature = "sql")]
 pub use sql::SqlStore;
 
 /// Which columns hold what.
@@ -67,6 +69,7 @@ pub enum Store {
     /// A CSV or JSON-lines file.
     File(FileStore),
     /// A SQLite, PostgreSQL or MySQL database.
+    #[cfg(feature = "sql")]
     Sql(SqlStore),
 }
 
@@ -130,13 +133,20 @@ impl Store {
                 redact(source)
             ));
         };
-        Ok(Store::Sql(SqlStore::connect(&url, cols, lock_rows).await?))
+        #[cfg(feature = "sql")]
+        return Ok(Store::Sql(SqlStore::connect(&url, cols, lock_rows).await?));
+        #[cfg(not(feature = "sql"))]
+        {
+            let _ = (url, lock_rows);
+            Err("this build has no database support (feature `sql`)".into())
+        }
     }
 
     /// Rows in the store, if cheaply known.
     pub async fn count(&mut self) -> Result<u64, String> {
         match self {
             Store::File(f) => Ok(f.count()),
+            #[cfg(feature = "sql")]
             Store::Sql(s) => s.count().await,
         }
     }
@@ -145,6 +155,7 @@ impl Store {
     pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, String> {
         match self {
             Store::File(f) => Ok(f.next_batch(n)),
+            #[cfg(feature = "sql")]
             Store::Sql(s) => s.next_batch(n).await,
         }
     }
@@ -154,6 +165,7 @@ impl Store {
     pub async fn commit(&mut self, updates: &[Update]) -> Result<u64, String> {
         match self {
             Store::File(f) => Ok(f.commit(updates)),
+            #[cfg(feature = "sql")]
             Store::Sql(s) => s.commit(updates).await,
         }
     }
@@ -162,6 +174,7 @@ impl Store {
     pub async fn rollback(&mut self) -> Result<(), String> {
         match self {
             Store::File(_) => Ok(()),
+            #[cfg(feature = "sql")]
             Store::Sql(s) => s.rollback().await,
         }
     }
@@ -170,6 +183,7 @@ impl Store {
     pub async fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
         match self {
             Store::File(f) => f.finish(changed),
+            #[cfg(feature = "sql")]
             Store::Sql(s) => {
                 s.close().await;
                 Ok(None)

@@ -1,0 +1,62 @@
+//! The batch tool's CSV and JSON-lines readers: any bytes, read as either
+//! format with the usual columns, then every row identified (what `rehash
+//! scan` does) and a compare-and-swap update applied to every other row.
+//! Must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rehash::{Policy, Scheme, Stored};
+use rehash_cli::store::{Columns, FileOutput, FileStore, Update};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&kind, rest)) = data.split_first() else { return };
+    let text = String::from_utf8_lossy(rest);
+    let cols = Columns {
+        table: "users".into(),
+        id: "id".into(),
+        hash: "hash".into(),
+        salt: Some("salt".into()),
+        user: Some("user".into()),
+        scheme: Some("scheme".into()),
+    };
+    let csv = kind & 1 == 0;
+    let Ok(mut store) = FileStore::parse(
+        if csv { "fuzz.csv" } else { "fuzz.jsonl" },
+        &text,
+        csv,
+        &cols,
+        FileOutput::default(),
+    ) else {
+        return;
+    };
+    let policy = Policy::default();
+    let total = store.count();
+    let mut seen = 0u64;
+    loop {
+        let rows = store.next_batch(7);
+        if rows.is_empty() {
+            break;
+        }
+        seen += rows.len() as u64;
+        let mut updates = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let mut s = Stored::new(&row.hash);
+            if let Some(x) = &row.salt {
+                s = s.with_salt(x);
+            }
+            if let Some(u) = &row.user {
+                s = s.with_user(u);
+            }
+            if let Some(k) = row.scheme.as_deref().and_then(Scheme::from_name) {
+                s = s.with_scheme(k);
+            }
+            let _ = policy.identify(s);
+            if i % 2 == 0 {
+                updates.push(Update { id: row.id.clone(), old: row.hash.clone(), new: format!("new{i}") });
+            }
+        }
+        let changed = store.commit(&updates);
+        assert!(changed <= updates.len() as u64);
+    }
+    assert_eq!(seen, total);
+});
