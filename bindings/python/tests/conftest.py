@@ -1,0 +1,32 @@
+"""Where the shared vectors are: $REHASH_VECTORS, else ../shared/vectors next to
+the repository (as the Rust tests look for them)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def vectors_dir():
+    env = os.environ.get("REHASH_VECTORS")
+    d = Path(env) if env else ROOT.parent / "shared" / "vectors"
+    return d if (d / "valid_invalid.jsonl").is_file() else None
+
+
+def load(name):
+    d = vectors_dir()
+    if d is None:
+        return []
+    out = []
+    for line in (d / name).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            out.append(json.loads(line))
+    return out
+
+
+def require_vectors():
+    if vectors_dir() is None:
+        pytest.skip("!!! SKIPPED: shared vectors not found (set REHASH_VECTORS)")
