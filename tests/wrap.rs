@@ -161,3 +161,30 @@ fn declared_recipes_wrap_and_keep_their_constant_secret() {
     // A policy that does not declare the recipe cannot check it: a clear error.
     assert!(matches!(policy().verify(b"pw", w.as_str()), Err(Error::InvalidConfig(_))));
 }
+
+#[test]
+fn modern_families_below_target_wrap_too() {
+    // The batch tool wraps every row below policy, modern ones included.
+    let p = policy();
+    let mut n = 0;
+    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
+        let Some(vs) = common::load(file) else { return };
+        for v in vs.iter().filter(|v| v.expect == "valid") {
+            let scheme = Scheme::from_name(v.family.as_deref().unwrap_or_default()).expect("family");
+            if scheme.kind() != Kind::Modern {
+                continue;
+            }
+            let wrapped = p.wrap(stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
+            assert!(
+                p.verify(&v.password, wrapped.as_str()).expect("verify").is_valid(),
+                "{} ({scheme})",
+                v.id
+            );
+            let mut wrong = v.password.clone();
+            wrong.push(b'!');
+            assert!(!p.verify(&wrong, wrapped.as_str()).expect("verify").is_valid(), "{}", v.id);
+            n += 1;
+        }
+    }
+    assert!(n > 50, "{n}");
+}

@@ -99,7 +99,16 @@ impl Parsed {
         if t == 0 || p == 0 || u64::from(m) < 8 * u64::from(p) {
             return Err(Error::too_big(scheme, "t/p/m", 0, 1));
         }
-        let prefix = if wrapper.is_some() { "argon2" } else { "" };
+        // Django stores "argon2" + the PHC string; `s` came without that prefix.
+        let prefix = if wrapper.is_some() {
+            if s.starts_with('$') {
+                "argon2"
+            } else {
+                "argon2$"
+            }
+        } else {
+            ""
+        };
         let masked = format!("{prefix}{}", super::pbkdf2::mask_tail(s, hash_text.len(), 'A'));
         Ok(Parsed { scheme, alg, version, m, t, p, salt, expected, keyid, data, masked })
     }
