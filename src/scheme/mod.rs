@@ -654,7 +654,7 @@ mod tests {
 mod round_trip {
     use super::*;
 
-    fn field<'a>(line: &'a str, key: &str) -> Option<String> {
+    fn field(line: &str, key: &str) -> Option<String> {
         let v: serde_json::Value = serde_json::from_str(line).ok()?;
         v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
     }
