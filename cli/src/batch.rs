@@ -21,7 +21,8 @@ pub enum Mode {
     Encrypted(Cipher, Key),
 }
 
-fn stored(row: &Row) -> Stored<'_> {
+/// The row as the library sees it: hash, salt and user columns, declared scheme.
+pub fn stored(row: &Row) -> Stored<'_> {
     let mut s = Stored::new(&row.hash);
     if let Some(x) = &row.salt {
         s = s.with_salt(x);

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rehash::{Policy, Scheme, Stored};
+use rehash::Policy;
 use rehash_cli::store::{Columns, FileOutput, FileStore, Update};
 
 fuzz_target!(|data: &[u8]| {
@@ -40,17 +40,7 @@ fuzz_target!(|data: &[u8]| {
         seen += rows.len() as u64;
         let mut updates = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            let mut s = Stored::new(&row.hash);
-            if let Some(x) = &row.salt {
-                s = s.with_salt(x);
-            }
-            if let Some(u) = &row.user {
-                s = s.with_user(u);
-            }
-            if let Some(k) = row.scheme.as_deref().and_then(Scheme::from_name) {
-                s = s.with_scheme(k);
-            }
-            let _ = policy.identify(s);
+            let _ = policy.identify(rehash_cli::batch::stored(row));
             if i % 2 == 0 {
                 updates.push(Update { id: row.id.clone(), old: row.hash.clone(), new: format!("new{i}") });
             }
