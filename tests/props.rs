@@ -55,20 +55,6 @@ fn cheap_policy() -> &'static Policy {
     })
 }
 
-fn stored(v: &common::Vector) -> Stored<'_> {
-    let mut s = Stored::new(&v.hash);
-    if let Some(x) = &v.salt {
-        s = s.with_salt(x);
-    }
-    if let Some(u) = &v.user {
-        s = s.with_user(u);
-    }
-    match v.family.as_deref().and_then(Scheme::from_name) {
-        Some(f) if f.needs_declaration() => s.with_scheme(f),
-        _ => s,
-    }
-}
-
 /// A different password: one ASCII byte among the first eight (DES crypts
 /// read only eight, legacy bcrypt 72) changed in its low seven bits (DES
 /// drops the eighth). `None` when no such change is certain to matter.
@@ -166,7 +152,7 @@ fn wrap_then_verify_legacy_vectors() {
     runner
         .run(&strategy, |(i, pick, xor)| {
             let v = &sample[i];
-            let row = stored(v);
+            let row = common::stored(v);
             let wrapped =
                 policy.wrap(row).map_err(|e| TestCaseError::fail(format!("{}: wrap: {e}", v.id)))?;
             let id = policy.identify(wrapped.as_str()).expect("the wrap identifies");

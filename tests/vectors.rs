@@ -5,25 +5,13 @@
 
 mod common;
 
-use rehash::{Policy, Scheme, Stored, Verification};
+use rehash::{Policy, Scheme, Verification};
 
 fn run(vs: &[common::Vector]) -> Vec<String> {
     let policy = Policy::default();
     let mut failures = Vec::new();
     for v in vs {
-        let mut stored = Stored::new(&v.hash);
-        if let Some(s) = &v.salt {
-            stored = stored.with_salt(s);
-        }
-        if let Some(u) = &v.user {
-            stored = stored.with_user(u);
-        }
-        if let Some(f) = v.family.as_deref().and_then(Scheme::from_name) {
-            if f.needs_declaration() {
-                stored = stored.with_scheme(f);
-            }
-        }
-        let got = policy.verify(&v.password, stored);
+        let got = policy.verify(&v.password, common::stored(v));
         let ok = match (v.expect.as_str(), &got) {
             ("valid", Ok(Verification::Valid { identified, .. })) => {
                 v.family.as_deref() == Some(identified.scheme.name())

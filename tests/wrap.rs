@@ -14,20 +14,6 @@ fn policy() -> Policy {
         .expect("policy")
 }
 
-fn stored(v: &common::Vector) -> Stored<'_> {
-    let mut s = Stored::new(&v.hash);
-    if let Some(x) = &v.salt {
-        s = s.with_salt(x);
-    }
-    if let Some(u) = &v.user {
-        s = s.with_user(u);
-    }
-    match v.family.as_deref().and_then(Scheme::from_name) {
-        Some(f) if f.needs_declaration() => s.with_scheme(f),
-        _ => s,
-    }
-}
-
 #[test]
 fn every_legacy_family_wraps_and_verifies() {
     let p = policy();
@@ -39,7 +25,7 @@ fn every_legacy_family_wraps_and_verifies() {
             if scheme.kind() != Kind::Legacy {
                 continue;
             }
-            let wrapped = p.wrap(stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
+            let wrapped = p.wrap(common::stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
             assert!(wrapped.starts_with(&format!("$rehash-wrap$v=1$inner={},", scheme.name())), "{wrapped}");
             assert!(!wrapped.contains(&v.hash), "{}: the legacy string survives in the wrap", v.id);
             let ok = p.verify(&v.password, wrapped.as_str()).unwrap_or_else(|e| panic!("{}: {e}", v.id));
@@ -174,7 +160,7 @@ fn modern_families_below_target_wrap_too() {
             if scheme.kind() != Kind::Modern {
                 continue;
             }
-            let wrapped = p.wrap(stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
+            let wrapped = p.wrap(common::stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
             assert!(
                 p.verify(&v.password, wrapped.as_str()).expect("verify").is_valid(),
                 "{} ({scheme})",

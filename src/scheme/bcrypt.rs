@@ -173,17 +173,9 @@ impl Parsed {
                 Zeroizing::new(Base64::encode_string(&Sha256::digest(password)).into_bytes())
             }
             PreHash::Base64HmacSha256 => {
-                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.salt_text.as_bytes())
-                    .map_err(|_| Error::malformed(self.scheme, "salt"))?;
-                mac.update(password);
-                Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes())
+                b64_hmac::<Hmac<Sha256>>(self.salt_text.as_bytes(), password, self.scheme)?
             }
-            PreHash::WordpressHmacSha384 => {
-                let mut mac = <Hmac<Sha384> as KeyInit>::new_from_slice(b"wp-sha384")
-                    .map_err(|_| Error::malformed(self.scheme, "key"))?;
-                mac.update(password);
-                Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes())
-            }
+            PreHash::WordpressHmacSha384 => b64_hmac::<Hmac<Sha384>>(b"wp-sha384", password, self.scheme)?,
         };
         let got = raw_bcrypt(&key, self.cost, self.salt, self.scheme)?;
         Ok(Zeroizing::new(got.to_vec()))
@@ -210,14 +202,20 @@ pub(crate) fn hash_2b(password: &[u8], cost: u32, salt: [u8; 16]) -> Result<Stri
     Ok(format!("$2b${cost:02}${}{}", salt_text, bcrypt64_encode(c.as_slice())))
 }
 
+/// base64(HMAC(key, password)): the marked pre-hash of passlib's
+/// `bcrypt_sha256` v2 (HMAC-SHA-256 keyed by the salt text) and WordPress's
+/// `$wp$` (HMAC-SHA-384 keyed by `wp-sha384`), for verify and hash alike.
+fn b64_hmac<M: Mac + KeyInit>(key: &[u8], password: &[u8], scheme: Scheme) -> Result<Zeroizing<Vec<u8>>> {
+    let mut mac = <M as KeyInit>::new_from_slice(key).map_err(|_| Error::malformed(scheme, "HMAC key"))?;
+    mac.update(password);
+    Ok(Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes()))
+}
+
 /// A new passlib `bcrypt_sha256` v2 string: any password length, the pre-hash
 /// marked in the string.
 pub(crate) fn hash_bcrypt_sha256(password: &[u8], cost: u32, salt: [u8; 16]) -> Result<String> {
     let salt_text = bcrypt64_encode(&salt);
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(salt_text.as_bytes())
-        .map_err(|_| Error::malformed(Scheme::BcryptSha256, "salt"))?;
-    mac.update(password);
-    let key = Zeroizing::new(Base64::encode_string(&mac.finalize().into_bytes()).into_bytes());
+    let key = b64_hmac::<Hmac<Sha256>>(salt_text.as_bytes(), password, Scheme::BcryptSha256)?;
     let c = raw_bcrypt(&key, cost, salt, Scheme::BcryptSha256)?;
     Ok(format!("$bcrypt-sha256$v=2,t=2b,r={cost}${salt_text}${}", bcrypt64_encode(c.as_slice())))
 }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use rehash::{Scheme, Stored};
+
 /// One line of a vectors file.
 #[derive(Debug, Clone)]
 pub struct Vector {
@@ -57,4 +59,20 @@ pub fn load(name: &str) -> Option<Vec<Vector>> {
         });
     }
     Some(out)
+}
+
+/// The vector as a row: hash, salt and user columns, and the family as the
+/// row's scheme only where the README says the string is not self-describing.
+pub fn stored(v: &Vector) -> Stored<'_> {
+    let mut s = Stored::new(&v.hash);
+    if let Some(x) = &v.salt {
+        s = s.with_salt(x);
+    }
+    if let Some(u) = &v.user {
+        s = s.with_user(u);
+    }
+    match v.family.as_deref().and_then(Scheme::from_name) {
+        Some(f) if f.needs_declaration() => s.with_scheme(f),
+        _ => s,
+    }
 }
