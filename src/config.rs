@@ -28,6 +28,7 @@
 //! parallelism = 16
 //! bcrypt_cost = 16
 //! iterations = 10000000
+//! argon2_threads = 1       # threads one Argon2 hash (p > 1) may fill lanes on
 //!
 //! [password]
 //! max_bytes = 4096
@@ -129,6 +130,7 @@ struct CeilingsCfg {
     parallelism: Option<u32>,
     bcrypt_cost: Option<u32>,
     iterations: Option<u64>,
+    argon2_threads: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +218,7 @@ impl Policy {
                 parallelism: c.parallelism.unwrap_or(d.parallelism),
                 bcrypt_cost: c.bcrypt_cost.unwrap_or(d.bcrypt_cost),
                 iterations: c.iterations.unwrap_or(d.iterations),
+                argon2_threads: c.argon2_threads.unwrap_or(d.argon2_threads),
             });
         }
         if let Some(p) = file.password {

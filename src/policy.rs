@@ -29,6 +29,11 @@ pub struct Ceilings {
     /// Largest iteration count of the iterated families (PBKDF2, SHA-crypt,
     /// phpass, BSDi DES, …). Default 10,000,000.
     pub iterations: u64,
+    /// Most threads one Argon2 computation may fill its lanes on (only
+    /// hashes with p > 1 can use more than one). Default 1: a login server
+    /// already runs logins side by side; raise it where single logins must
+    /// be fast, and count it in [`crate::limit::Limiter`]'s thread budget.
+    pub argon2_threads: u32,
 }
 
 impl Default for Ceilings {
@@ -39,6 +44,7 @@ impl Default for Ceilings {
             parallelism: 16,
             bcrypt_cost: 16,
             iterations: 10_000_000,
+            argon2_threads: 1,
         }
     }
 }
@@ -616,12 +622,12 @@ impl Policy {
         let onion = Onion::parse(hash)?;
         onion.outer.check(&self.ceilings)?;
         let inner = self.parse_inner(&onion, &Stored::default())?;
-        let digest = inner.derive(password, None)?;
+        let digest = inner.derive(password, self.kdf(None))?;
         let secret = match onion.outer.marks().0 {
             None => None,
             Some(id) => Some(self.pepper_by_id(id)?.secret.as_slice()),
         };
-        let outer = onion.outer.derive(&digest, secret)?;
+        let outer = onion.outer.derive(&digest, self.kdf(secret))?;
         let ok: bool = outer.as_slice().ct_eq(onion.outer.expected()).into();
         let identified = onion.identified();
         Ok(if ok {
@@ -672,7 +678,13 @@ impl Policy {
             pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
             data: None,
         };
-        let outer = scheme::argon2::hash_argon2id(&digest, (m_kib, t, p), salt.as_slice(), &marks)?;
+        let outer = scheme::argon2::hash_argon2id(
+            &digest,
+            (m_kib, t, p),
+            salt.as_slice(),
+            &marks,
+            self.argon2_threads_for(p),
+        )?;
         let inner =
             crate::wrap::format_inner(scheme, &setting, stored.salt, stored.user, parsed.recipe_notation());
         Ok(crate::wrap::join(&inner, &outer))
@@ -695,7 +707,7 @@ impl Policy {
         };
         let form = Normalization::from_mark(data);
         let password = form.apply(password)?;
-        let ok: bool = parsed.verify(&password, secret)?.into();
+        let ok: bool = parsed.verify(&password, self.kdf(secret))?.into();
         Ok(if ok {
             let stale_marks = self.current_pepper.map(|i| self.peppers.get(i).map(|p| p.id.as_slice()))
                 != keyid.map(Some)
@@ -772,7 +784,13 @@ impl Policy {
                     pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
                     data: self.normalization.mark(),
                 };
-                scheme::argon2::hash_argon2id(&password, (m_kib, t, p), salt.as_slice(), &marks)
+                scheme::argon2::hash_argon2id(
+                    &password,
+                    (m_kib, t, p),
+                    salt.as_slice(),
+                    &marks,
+                    self.argon2_threads_for(p),
+                )
             }
             Target::Bcrypt { cost } => {
                 if password.len() > 72 {
@@ -800,6 +818,16 @@ impl Policy {
             Target::Pbkdf2Sha256 { iterations } => Params::Rounds(iterations.into()),
         };
         params.memory_kib()
+    }
+
+    /// The KDF context for a hash whose pepper is `secret`.
+    fn kdf<'a>(&self, secret: Option<&'a [u8]>) -> scheme::Kdf<'a> {
+        scheme::Kdf { secret, threads: self.ceilings.argon2_threads.max(1) }
+    }
+
+    /// Threads an Argon2 computation with `p` lanes runs on under this policy.
+    pub fn argon2_threads_for(&self, p: u32) -> u32 {
+        p.clamp(1, self.ceilings.argon2_threads.max(1))
     }
 
     fn pepper_by_id(&self, id: &[u8]) -> Result<&Pepper> {

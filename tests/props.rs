@@ -49,6 +49,7 @@ fn cheap_policy() -> &'static Policy {
                 parallelism: 2,
                 bcrypt_cost: 6,
                 iterations: 20_000,
+                argon2_threads: 2,
             })
             .build()
             .expect("policy")

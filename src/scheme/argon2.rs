@@ -1,6 +1,8 @@
 //! Argon2 (RFC 9106) PHC strings, bare or in Django's `argon2$` wrapper.
-//! The KDF is the `argon2` crate's; parameters are checked against the
-//! ceilings here, before the crate allocates anything.
+//! The KDF is rehash's own SIMD core (the `rehash-argon2` workspace crate:
+//! AVX-512F / AVX2 / portable, chosen at run time, tested against the
+//! `argon2` crate and RFC 9106); parameters are checked against the ceilings
+//! here, before any memory is allocated.
 //!
 //! Two optional PHC fields carry rehash's marks: `keyid=` names the pepper
 //! (Argon2's secret input K) a hash was made with, and `data=` is Argon2's
@@ -9,11 +11,11 @@
 
 use std::sync::Mutex;
 
-use argon2::{Algorithm, Argon2, AssociatedData, Block, KeyId, ParamsBuilder, Version};
+use rehash_argon2::{hash_into, Algorithm, Block, Inputs, Options, Version};
 use zeroize::Zeroize as _;
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use super::{Identified, Kdf, Params, Scheme};
 use crate::encoding::{b64_decode, b64_encode_unpadded, parse_decimal};
 use crate::error::{Error, Result};
 use crate::policy::Ceilings;
@@ -146,22 +148,44 @@ impl Parsed {
         self.masked.clone()
     }
 
-    /// `secret` is the pepper the hash's `keyid` names (the caller looked it up).
-    pub(crate) fn derive(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
-        let bad = || Error::malformed(self.scheme, "parameters rejected by argon2");
-        let params = build_params(self.m, self.t, self.p, self.expected.len(), None, self.data.as_deref())
-            .ok_or_else(bad)?;
-        let ctx = match secret {
-            Some(k) => Argon2::new_with_secret(k, self.alg, self.version, params).map_err(|_| bad())?,
-            None => Argon2::new(self.alg, self.version, params),
+    /// `kdf.secret` is the pepper the hash's `keyid` names (the caller looked
+    /// it up); lanes run on up to `kdf.threads` threads.
+    pub(crate) fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        let inputs = Inputs {
+            password,
+            salt: &self.salt,
+            secret: kdf.secret.unwrap_or_default(),
+            ad: self.data.as_deref().unwrap_or_default(),
         };
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
-        with_blocks(self.m, |blocks| {
-            ctx.hash_password_into_with_memory(password, &self.salt, &mut out, blocks)
-        })
-        .map_err(|_| bad())?;
+        run(self.alg, self.version, (self.m, self.t, self.p), &inputs, &mut out, kdf.threads)
+            .map_err(|e| Error::malformed(self.scheme, reason(e)))?;
         Ok(out)
     }
+}
+
+/// The static reason string for a core error.
+fn reason(e: rehash_argon2::Error) -> &'static str {
+    match e {
+        rehash_argon2::Error::Params(what) => what,
+        _ => "argon2 computation failed",
+    }
+}
+
+/// One Argon2 computation in a pooled arena, on the process's selected path.
+fn run(
+    alg: Algorithm,
+    version: Version,
+    (m, t, p): (u32, u32, u32),
+    inputs: &Inputs<'_>,
+    out: &mut [u8],
+    threads: u32,
+) -> std::result::Result<(), rehash_argon2::Error> {
+    let params = rehash_argon2::Params { m_kib: m, t, p };
+    let threads = usize::try_from(threads.clamp(1, p.max(1))).unwrap_or(1);
+    with_blocks(params.blocks(), |blocks| {
+        hash_into(alg, version, params, inputs, blocks, out, Options { backend: None, threads })
+    })
 }
 
 /// Argon2 memory arenas, reused across hashes: a verify takes the smallest
@@ -177,8 +201,7 @@ static ARENAS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 /// free their own.
 const ARENAS_KEPT: usize = 32;
 
-fn with_blocks<T>(m_kib: u32, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let n = usize::try_from(m_kib).unwrap_or(usize::MAX);
+fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     let pooled = ARENAS.lock().ok().and_then(|mut pool| {
         let best = pool
             .iter()
@@ -188,7 +211,7 @@ fn with_blocks<T>(m_kib: u32, f: impl FnOnce(&mut [Block]) -> T) -> T {
             .map(|(i, _)| i)?;
         Some(pool.swap_remove(best))
     });
-    let mut arena = pooled.unwrap_or_else(|| vec![Block::default(); n]);
+    let mut arena = pooled.unwrap_or_else(|| vec![Block::ZERO; n]);
     let out = f(&mut arena);
     // The blocks are derived from the password: wipe before anyone else sees them.
     let used = n.min(arena.len());
@@ -199,25 +222,6 @@ fn with_blocks<T>(m_kib: u32, f: impl FnOnce(&mut [Block]) -> T) -> T {
         }
     }
     out
-}
-
-fn build_params(
-    m: u32,
-    t: u32,
-    p: u32,
-    len: usize,
-    keyid: Option<&[u8]>,
-    data: Option<&[u8]>,
-) -> Option<argon2::Params> {
-    let mut b = ParamsBuilder::new();
-    b.m_cost(m).t_cost(t).p_cost(p).output_len(len);
-    if let Some(k) = keyid {
-        b.keyid(KeyId::new(k).ok()?);
-    }
-    if let Some(d) = data {
-        b.data(AssociatedData::new(d).ok()?);
-    }
-    b.build().ok()
 }
 
 /// What a new Argon2id hash is made with, beyond its cost parameters.
@@ -234,19 +238,23 @@ pub(crate) fn hash_argon2id(
     (m, t, p): (u32, u32, u32),
     salt: &[u8],
     marks: &Marks<'_>,
+    threads: u32,
 ) -> Result<String> {
-    let bad = || Error::InvalidConfig("argon2 parameters".into());
     let keyid = marks.pepper.map(|(id, _)| id);
-    let params = build_params(m, t, p, 32, keyid, marks.data).ok_or_else(bad)?;
-    let ctx = match marks.pepper {
-        Some((_, secret)) => {
-            Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params).map_err(|_| bad())?
-        }
-        None => Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+    if keyid.is_some_and(|k| k.is_empty() || k.len() > 8)
+        || marks.data.is_some_and(|d| d.is_empty() || d.len() > 32)
+    {
+        return Err(Error::InvalidConfig("argon2 keyid must be 1-8 bytes and data 1-32 bytes".into()));
+    }
+    let inputs = Inputs {
+        password,
+        salt,
+        secret: marks.pepper.map(|(_, k)| k).unwrap_or_default(),
+        ad: marks.data.unwrap_or_default(),
     };
     let mut out = Zeroizing::new([0u8; 32]);
-    with_blocks(m, |blocks| ctx.hash_password_into_with_memory(password, salt, out.as_mut_slice(), blocks))
-        .map_err(|_| Error::InvalidConfig("argon2 rejected the input".into()))?;
+    run(Algorithm::Argon2id, Version::V0x13, (m, t, p), &inputs, out.as_mut_slice(), threads)
+        .map_err(|e| Error::InvalidConfig(format!("argon2: {e}")))?;
     let mut s = format!("$argon2id$v=19$m={m},t={t},p={p}");
     if let Some(k) = keyid {
         s.push_str(",keyid=");

@@ -331,7 +331,7 @@ impl Parsed<'_> {
     /// The value verify recomputes from a password: the legacy digest that
     /// [`crate::wrap`] feeds to the outer KDF. `secret` is the pepper named by
     /// [`Parsed::marks`].
-    pub(crate) fn derive(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         match self {
             Parsed::Digest(p) => p.derive(password),
             Parsed::Md5Crypt(p) => Ok(p.derive(password)),
@@ -343,9 +343,9 @@ impl Parsed<'_> {
             Parsed::Ldap(p) => Ok(p.derive(password)),
             Parsed::Pbkdf2(p) => p.derive(password),
             Parsed::Scrypt(p) => p.derive(password),
-            Parsed::Argon2(p) => p.derive(password, secret),
+            Parsed::Argon2(p) => p.derive(password, kdf),
             Parsed::Dbms(p) => p.derive(password),
-            Parsed::Wrapped(_, inner) => inner.derive(password, secret),
+            Parsed::Wrapped(_, inner) => inner.derive(password, kdf),
             Parsed::Disabled => {
                 Err(Error::Unsupported { scheme: Scheme::Disabled, what: "a locked account has no digest" })
             }
@@ -413,13 +413,21 @@ impl Parsed<'_> {
     }
 
     /// Constant-time verify: the returned `Choice` is 1 for a match.
-    pub(crate) fn verify(&self, password: &[u8], secret: Option<&[u8]>) -> Result<Choice> {
+    pub(crate) fn verify(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Choice> {
         if let Parsed::Disabled = self {
             return Ok(Choice::from(0));
         }
-        let got = self.derive(password, secret)?;
+        let got = self.derive(password, kdf)?;
         Ok(got.as_slice().ct_eq(&self.expected()))
     }
+}
+
+/// What a KDF run may use beyond the password: the pepper a hash's `keyid`
+/// names (Argon2's secret input) and the threads it may fill Argon2 lanes on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kdf<'a> {
+    pub secret: Option<&'a [u8]>,
+    pub threads: u32,
 }
 
 /// The row-level inputs a parse may need beyond the stored string.
