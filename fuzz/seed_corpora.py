@@ -130,6 +130,15 @@ def main():
     seeds.append(b"\0id,hash\n1,$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0\n")
     write("file_readers", seeds)
 
+    # argon2_core: header bytes (alg, version, p, m, t, threads, lengths) + data.
+    seeds = []
+    for alg in range(3):
+        for version in range(2):
+            for p in range(4):
+                head = bytes([alg, version, p, 8 * p + 3, p % 3, p % 3, 28, 32, 8, 8 * (p % 2), 12 * (p % 2)])
+                seeds.append(head + hashlib.sha512(head).digest() * 4)
+    write("argon2_core", seeds)
+
 
 if __name__ == "__main__":
     main()

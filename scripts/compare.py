@@ -94,10 +94,14 @@ def ops():
     try:
         import nacl.pwhash.argon2id as na  # libsodium
         na_hash = na.str(pwb, opslimit=2, memlimit=19456 * 1024)
-        out.append(("argon2id_m19456_t2_p1 (libsodium string)", na_hash.decode(), {}, [("libsodium (PyNaCl)", lambda: na.verify(na_hash, pwb))]))
+        peers = [("libsodium (PyNaCl)", lambda: na.verify(na_hash, pwb))] + peers
     except Exception as e:  # noqa: BLE001
         print(f"PyNaCl unavailable: {e}", file=sys.stderr)
     out.append(("argon2id_m19456_t2_p1", a2, {}, peers))
+    # The same verify with rehash's Argon2 core forced onto its slower paths
+    # (REHASH_ARGON2_BACKEND); on a CPU without AVX-512 the avx512 row runs AVX2.
+    for path in ("avx2", "portable"):
+        out.append((f"argon2id_m19456_t2_p1 [{path} path]", a2, {"env": {"REHASH_ARGON2_BACKEND": path}}, peers))
     sc = h.scrypt.using(rounds=17, block_size=8, parallelism=1).hash(pw)
     out.append(("scrypt_ln17_r8_p1", sc, {}, [("passlib scrypt (hashlib/OpenSSL)", lambda: h.scrypt.verify(pw, sc))]))
     pb = h.pbkdf2_sha256.using(rounds=600_000).hash(pw)
@@ -114,18 +118,36 @@ def machine():
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    flags = []
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                have = set(line.split(":", 1)[1].split())
+                flags = [f for f in ("sse4_1", "avx2", "avx512f", "avx512bw", "avx512vl", "sha_ni") if f in have]
+                break
+    except OSError:
+        pass
+    return (f"{cpu} (flags: {' '.join(flags) or 'unknown'}), {os.cpu_count()} cores, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
 def main():
     pw, items = ops()
     subprocess.run(["cargo", "build", "--release", "-q", "--example", "timings"], cwd=ROOT, check=True)
-    lines = "".join(json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n" for op, stored, extra, _ in items)
-    res = subprocess.run([os.path.join(ROOT, "target/release/examples/timings")], input=lines, capture_output=True, text=True, check=True)
+    # One timings run per environment (the forced Argon2 paths need their own
+    # process: the path is chosen once per process).
+    groups = {}
+    for op, stored, extra, _ in items:
+        extra = dict(extra)
+        env = tuple(sorted(extra.pop("env", {}).items()))
+        groups.setdefault(env, []).append(json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n")
     ours = {}
-    for line in res.stdout.splitlines():
-        r = json.loads(line)
-        ours[r["op"]] = r
+    for env, lines in groups.items():
+        res = subprocess.run([os.path.join(ROOT, "target/release/examples/timings")], input="".join(lines),
+                             capture_output=True, text=True, check=True, env={**os.environ, **dict(env)})
+        for line in res.stdout.splitlines():
+            r = json.loads(line)
+            ours[r["op"]] = r
     rows = []
     for op, _, _, peers in items:
         r = ours.get(op, {})

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
-use crate::policy::{Policy, Target};
+use crate::policy::{Ceilings, Policy, Target};
 
 /// What to calibrate for.
 #[derive(Clone, Copy, Debug)]
@@ -17,13 +17,16 @@ pub struct Goal {
     pub target: Duration,
     /// The most memory one Argon2/scrypt computation may use, in KiB.
     pub max_memory_kib: u32,
-    /// Argon2 lanes (p); rehash computes them on one thread.
+    /// Argon2 lanes (p).
     pub parallelism: u32,
+    /// Threads one Argon2 hash may fill its lanes on
+    /// ([`crate::Ceilings::argon2_threads`]); 1 = one thread per login.
+    pub threads: u32,
 }
 
 impl Default for Goal {
     fn default() -> Self {
-        Goal { target: Duration::from_millis(250), max_memory_kib: 64 * 1024, parallelism: 1 }
+        Goal { target: Duration::from_millis(250), max_memory_kib: 64 * 1024, parallelism: 1, threads: 1 }
     }
 }
 
@@ -52,9 +55,16 @@ pub struct Calibration {
     pub pbkdf2_sha256: Pick,
 }
 
-/// Median verify time of `target` over `runs` runs.
+/// Median verify time of `target` over `runs` runs, on one thread per hash.
 pub fn measure(target: Target, runs: usize) -> Result<Duration> {
-    let policy = Policy::builder().target(target).allow_weak_target_for_tests().build()?;
+    measure_with_threads(target, runs, 1)
+}
+
+/// Median verify time of `target` over `runs` runs, Argon2 lanes filled on
+/// up to `threads` threads.
+pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result<Duration> {
+    let ceilings = Ceilings { argon2_threads: threads.max(1), ..Ceilings::default() };
+    let policy = Policy::builder().target(target).ceilings(ceilings).allow_weak_target_for_tests().build()?;
     let hash = policy.hash(b"calibration password")?;
     let mut times: Vec<Duration> = (0..runs.max(1))
         .map(|_| {
@@ -115,12 +125,12 @@ pub fn calibrate(goal: Goal) -> Result<Calibration> {
     let floor_m = 19_456u64.max(8 * u64::from(p));
     let max_m = u64::from(goal.max_memory_kib).max(floor_m);
     let (m, mut t_m, over) = search(floor_m, max_m, goal.target, |m| {
-        measure(Target::Argon2id { m_kib: m as u32, t: 2, p }, runs)
+        measure_with_threads(Target::Argon2id { m_kib: m as u32, t: 2, p }, runs, goal.threads)
     })?;
     let mut t = 2u32;
     if m == max_m && !over {
         let (passes, tt, _) = search(2, 64, goal.target, |t| {
-            measure(Target::Argon2id { m_kib: m as u32, t: t as u32, p }, runs)
+            measure_with_threads(Target::Argon2id { m_kib: m as u32, t: t as u32, p }, runs, goal.threads)
         })?;
         t = passes as u32;
         t_m = tt;
@@ -180,10 +190,13 @@ impl Calibration {
         let flag =
             |p: &Pick| if p.floor_exceeds_goal { " (OWASP floor; slower than the goal here)" } else { "" };
         let mut s = format!(
-            "# rehash calibrate: goal {:.0} ms per verify, at most {} KiB per hash, p = {}\n",
+            "# rehash calibrate: goal {:.0} ms per verify, at most {} KiB per hash, p = {}, {} thread(s) per hash\n\
+             # Argon2 path on this CPU: {}\n",
             ms(goal.target),
             goal.max_memory_kib,
-            goal.parallelism
+            goal.parallelism,
+            goal.threads.max(1),
+            crate::argon2_path()
         );
         if let Target::Argon2id { m_kib, t, p } = self.argon2id.target {
             s += &format!(
@@ -191,6 +204,9 @@ impl Calibration {
                 ms(self.argon2id.measured),
                 flag(&self.argon2id)
             );
+            if goal.threads > 1 && p > 1 {
+                s += &format!("\n[ceilings]\nargon2_threads = {}\n", goal.threads.min(p));
+            }
         }
         s += "\n# Alternatives for shops that must use another family, each measured here:\n";
         if let Target::Bcrypt { cost } = self.bcrypt.target {

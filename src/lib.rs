@@ -71,6 +71,15 @@ pub fn identify(stored: &str) -> Result<Identified> {
     Policy::default().identify(stored)
 }
 
+/// The Argon2 block-compression path this process uses: `"avx512"`,
+/// `"avx2"` or `"portable"` — the fastest the CPU has, chosen once per
+/// process at run time, or the one the `REHASH_ARGON2_BACKEND` environment
+/// variable forces (a path the CPU lacks falls back to the best it has).
+/// Every path computes the same hashes.
+pub fn argon2_path() -> &'static str {
+    rehash_argon2::Backend::selected().name()
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -2,6 +2,9 @@
 //! pool, never on the executor, and a [`Limiter`] bounds the memory of
 //! concurrent memory-hard computations by a byte budget, queueing the rest —
 //! so a burst of logins against Argon2 cannot run the server out of memory.
+//! It also counts threads: an Argon2 hash with p > 1 lanes may fill them on
+//! several threads ([`crate::Ceilings::argon2_threads`]), and holds that many
+//! of the limiter's thread permits while it runs.
 
 use std::sync::Arc;
 
@@ -9,8 +12,9 @@ use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::policy::Target;
 use crate::policy::{Policy, Stored, Upgrade};
-use crate::scheme::Scheme;
+use crate::scheme::{Params, Scheme};
 
 /// A stored hash with owned fields, to move into a blocking task.
 #[derive(Clone, Default)]
@@ -58,13 +62,35 @@ impl core::fmt::Debug for OwnedStored {
 pub struct Limiter {
     budget_kib: u64,
     permits: Arc<Semaphore>,
+    threads: u32,
+    thread_permits: Arc<Semaphore>,
 }
 
 impl Limiter {
-    /// A limiter for `budget_bytes` of KDF memory in flight.
+    /// A limiter for `budget_bytes` of KDF memory in flight, and as many KDF
+    /// threads as the machine has cores.
     pub fn new(budget_bytes: u64) -> Limiter {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Limiter::with_threads(budget_bytes, u32::try_from(cores).unwrap_or(u32::MAX))
+    }
+
+    /// A limiter for `budget_bytes` of KDF memory and `threads` KDF threads
+    /// in flight (at least 1). A computation that may use more threads than
+    /// the whole budget waits for all of it.
+    pub fn with_threads(budget_bytes: u64, threads: u32) -> Limiter {
         let budget_kib = (budget_bytes / 1024).clamp(1, Semaphore::MAX_PERMITS as u64);
-        Limiter { budget_kib, permits: Arc::new(Semaphore::new(budget_kib as usize)) }
+        let threads = threads.clamp(1, u32::try_from(Semaphore::MAX_PERMITS).unwrap_or(u32::MAX));
+        Limiter {
+            budget_kib,
+            permits: Arc::new(Semaphore::new(budget_kib as usize)),
+            threads,
+            thread_permits: Arc::new(Semaphore::new(threads as usize)),
+        }
+    }
+
+    /// The thread budget.
+    pub fn thread_budget(&self) -> u32 {
+        self.threads
     }
 
     /// The budget in KiB.
@@ -73,10 +99,10 @@ impl Limiter {
     }
 
     /// Run `work`, which holds up to `kib` KiB, on the blocking pool once the
-    /// budget allows.
+    /// budget allows; it may run on up to `threads` threads.
     async fn run<T: Send + 'static>(
         &self,
-        kib: u64,
+        (kib, threads): (u64, u32),
         scheme: Scheme,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
@@ -84,7 +110,10 @@ impl Limiter {
             return Err(Error::too_big(scheme, "memory_kib", kib, self.budget_kib));
         }
         let n = u32::try_from(kib).map_err(|_| Error::too_big(scheme, "memory_kib", kib, self.budget_kib))?;
-        let _permit = self.permits.acquire_many(n).await.map_err(|_| Error::Internal("limiter closed"))?;
+        let closed = |_| Error::Internal("limiter closed");
+        let _threads =
+            self.thread_permits.acquire_many(threads.clamp(1, self.threads)).await.map_err(closed)?;
+        let _permit = self.permits.acquire_many(n).await.map_err(closed)?;
         tokio::task::spawn_blocking(work).await.map_err(|_| Error::Internal("KDF task failed"))
     }
 
@@ -99,21 +128,74 @@ impl Limiter {
     ) -> Result<Upgrade> {
         let id = policy.identify(stored.borrow())?;
         let kib = id.params.memory_kib().max(policy.target_memory_kib());
+        let threads = threads_for(policy, &id.params).max(target_threads(policy));
         let policy = Arc::clone(policy);
-        self.run(kib, id.scheme, move || policy.verify_and_upgrade(&password, stored.borrow())).await?
+        self.run((kib, threads), id.scheme, move || policy.verify_and_upgrade(&password, stored.borrow()))
+            .await?
     }
 
     /// [`Policy::verify_dummy`] off the executor, within the budget.
     pub async fn verify_dummy(&self, policy: &Arc<Policy>, password: Zeroizing<Vec<u8>>) -> Result<Upgrade> {
         let kib = policy.target_memory_kib();
+        let threads = target_threads(policy);
         let policy = Arc::clone(policy);
-        self.run(kib, policy.target().scheme(), move || policy.verify_dummy(&password)).await
+        self.run((kib, threads), policy.target().scheme(), move || policy.verify_dummy(&password)).await
     }
 
     /// [`Policy::hash`] off the executor, within the budget.
     pub async fn hash(&self, policy: &Arc<Policy>, password: Zeroizing<Vec<u8>>) -> Result<String> {
         let kib = policy.target_memory_kib();
+        let threads = target_threads(policy);
         let policy = Arc::clone(policy);
-        self.run(kib, policy.target().scheme(), move || policy.hash(&password)).await?
+        self.run((kib, threads), policy.target().scheme(), move || policy.hash(&password)).await?
+    }
+}
+
+/// Threads a computation with `params` may use under `policy`.
+fn threads_for(policy: &Policy, params: &Params) -> u32 {
+    match *params {
+        Params::Argon2 { p, .. } => policy.argon2_threads_for(p),
+        _ => 1,
+    }
+}
+
+/// Threads the policy's target hash may use.
+fn target_threads(policy: &Policy) -> u32 {
+    match policy.target() {
+        Target::Argon2id { p, .. } => policy.argon2_threads_for(*p),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn computations_hold_their_thread_permits() {
+        // Budget of 2 threads: two 2-thread computations never overlap, two
+        // 1-thread computations do.
+        let limiter = Limiter::with_threads(1 << 20, 2);
+        let span = |threads: u32| {
+            let l = limiter.clone();
+            tokio::spawn(async move {
+                l.run((1, threads), Scheme::Argon2id, || {
+                    let start = Instant::now();
+                    std::thread::sleep(Duration::from_millis(150));
+                    (start, Instant::now())
+                })
+                .await
+            })
+        };
+        let overlap = |a: (Instant, Instant), b: (Instant, Instant)| a.0 < b.1 && b.0 < a.1;
+        let (a, b) = (span(2), span(2));
+        let (a, b) = (a.await.expect("task").expect("run"), b.await.expect("task").expect("run"));
+        assert!(!overlap(a, b), "two 2-thread computations ran at once under a 2-thread budget");
+        let (a, b) = (span(1), span(1));
+        let (a, b) = (a.await.expect("task").expect("run"), b.await.expect("task").expect("run"));
+        assert!(overlap(a, b), "two 1-thread computations were serialised under a 2-thread budget");
+        // More threads than the budget: waits for all of it instead of failing.
+        assert!(span(5).await.expect("task").is_ok());
     }
 }

@@ -221,3 +221,41 @@ fn drupal_wrapped_md5_always_needs_upgrade() {
         params: Params::Rounds(1 << 15),
     }));
 }
+
+#[test]
+fn argon2_lanes_on_several_threads_make_the_same_hashes() {
+    // p = 4: one policy fills the lanes on 4 threads, the other on 1; each
+    // verifies the other's hashes, and the hashes are standard PHC strings.
+    let target = Target::Argon2id { m_kib: 256, t: 2, p: 4 };
+    let policy = |threads| {
+        Policy::builder()
+            .target(target)
+            .allow_weak_target_for_tests()
+            .ceilings(Ceilings { argon2_threads: threads, ..Ceilings::default() })
+            .build()
+            .expect("policy")
+    };
+    let (one, four) = (policy(1), policy(4));
+    assert_eq!(four.argon2_threads_for(4), 4);
+    assert_eq!(four.argon2_threads_for(2), 2);
+    assert_eq!(one.argon2_threads_for(4), 1);
+    let by_four = four.hash(b"lanes").expect("hash");
+    let by_one = one.hash(b"lanes").expect("hash");
+    assert!(by_four.starts_with("$argon2id$v=19$m=256,t=2,p=4$"));
+    assert!(one.verify(b"lanes", by_four.as_str()).expect("verify").is_valid());
+    assert!(four.verify(b"lanes", by_one.as_str()).expect("verify").is_valid());
+    assert!(!four.verify(b"lanez", by_one.as_str()).expect("verify").is_valid());
+}
+
+#[test]
+fn argon2_path_is_one_the_cpu_has() {
+    let path = rehash::argon2_path();
+    assert!(["avx512", "avx2", "portable"].contains(&path));
+    // scripts/test reruns the vector suites with the path forced.
+    match std::env::var("REHASH_ARGON2_BACKEND").as_deref() {
+        Ok("portable") => assert_eq!(path, "portable"),
+        Ok("avx2") if rehash_argon2::Backend::Avx2.is_available() => assert_eq!(path, "avx2"),
+        _ => {}
+    }
+    eprintln!("argon2 path: {path}");
+}

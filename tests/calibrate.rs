@@ -8,7 +8,8 @@ use rehash::Target;
 
 #[test]
 fn an_impossible_goal_gets_the_floors_flagged() {
-    let goal = Goal { target: Duration::from_micros(1), max_memory_kib: 64 * 1024, parallelism: 1 };
+    let goal =
+        Goal { target: Duration::from_micros(1), max_memory_kib: 64 * 1024, parallelism: 1, threads: 1 };
     let c = calibrate(goal).expect("calibrate");
     assert_eq!(c.argon2id.target, Target::Argon2id { m_kib: 19_456, t: 2, p: 1 });
     assert_eq!(c.bcrypt.target, Target::Bcrypt { cost: 10 });

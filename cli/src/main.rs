@@ -97,6 +97,10 @@ enum Command {
         /// Argon2 lanes (p).
         #[arg(long, default_value_t = 1)]
         parallelism: u32,
+        /// Threads one Argon2 hash may fill its lanes on (policy
+        /// `ceilings.argon2_threads`); only useful with --parallelism > 1.
+        #[arg(long, default_value_t = 1)]
+        threads: u32,
     },
     /// Wrap every row below policy (Argon2id over the legacy digest), or hash
     /// plaintext / encrypted passwords straight to the target.
@@ -137,11 +141,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify { input, upgrade, policy } => run_verify(input, upgrade, policy),
-        Command::Calibrate { target_ms, max_memory, parallelism } => {
+        Command::Calibrate { target_ms, max_memory, parallelism, threads } => {
             let goal = rehash::calibrate::Goal {
                 target: std::time::Duration::from_millis(target_ms),
                 max_memory_kib: max_memory,
                 parallelism,
+                threads,
             };
             eprintln!("rehash: measuring this machine (about a minute)…");
             rehash::calibrate::calibrate(goal).map_err(|e| e.to_string()).map(|c| {

@@ -72,7 +72,14 @@ impl<'a> Input<'a> {
 /// Low ceilings, so that no stored string can make one run slow: 1 MiB of
 /// memory, 2 Argon2 passes, bcrypt cost 5, 2000 iterations.
 pub fn low_ceilings() -> Ceilings {
-    Ceilings { memory_kib: 1024, argon2_passes: 2, parallelism: 2, bcrypt_cost: 5, iterations: 2000, argon2_threads: 2 }
+    Ceilings {
+        memory_kib: 1024,
+        argon2_passes: 2,
+        parallelism: 2,
+        bcrypt_cost: 5,
+        iterations: 2000,
+        argon2_threads: 2,
+    }
 }
 
 /// The longest password the fuzz policies take.

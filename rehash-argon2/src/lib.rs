@@ -211,8 +211,7 @@ impl Backend {
             Some("avx512") => Backend::Avx512,
             _ => return Backend::best(),
         };
-        Backend::available().into_iter().rfind(|b| *b as u8 <= wanted as u8)
-            .unwrap_or(Backend::Portable)
+        Backend::available().into_iter().rfind(|b| *b as u8 <= wanted as u8).unwrap_or(Backend::Portable)
     }
 }
 
