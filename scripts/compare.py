@@ -95,6 +95,19 @@ def ops():
         import nacl.pwhash.argon2id as na  # libsodium
         na_hash = na.str(pwb, opslimit=2, memlimit=19456 * 1024)
         peers = [("libsodium (PyNaCl)", lambda: na.verify(na_hash, pwb))] + peers
+        # The system's libsodium too (Debian's build, its own run-time dispatch).
+        try:
+            import ctypes
+            import ctypes.util
+            sodium = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+            if sodium.sodium_init() >= 0:
+                sodium.crypto_pwhash_str_verify.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulonglong]
+                sodium.sodium_version_string.restype = ctypes.c_char_p
+                ver = sodium.sodium_version_string().decode()
+                peers.append((f"libsodium {ver} (system, ctypes)",
+                              lambda: sodium.crypto_pwhash_str_verify(na_hash, pwb, len(pwb)) == 0))
+        except OSError as e:
+            print(f"system libsodium unavailable: {e}", file=sys.stderr)
     except Exception as e:  # noqa: BLE001
         print(f"PyNaCl unavailable: {e}", file=sys.stderr)
     out.append(("argon2id_m19456_t2_p1", a2, {}, peers))

@@ -88,6 +88,15 @@ impl Limiter {
         }
     }
 
+    /// Pre-fault as many Argon2 arenas of `policy`'s target size as the
+    /// memory budget can run at once (at most 32) in the process-wide pool:
+    /// the arenas the limiter admits are then warm from the first login.
+    /// Returns the number of fitting arenas pooled.
+    pub fn prewarm(&self, policy: &Policy) -> usize {
+        let per = policy.target_memory_kib().max(1);
+        policy.prewarm(usize::try_from(self.budget_kib / per).unwrap_or(usize::MAX))
+    }
+
     /// The thread budget.
     pub fn thread_budget(&self) -> u32 {
         self.threads

@@ -825,6 +825,21 @@ impl Policy {
         scheme::Kdf { secret, threads: self.ceilings.argon2_threads.max(1) }
     }
 
+    /// Allocate and pre-fault up to `count` Argon2 memory arenas of the
+    /// target's size in the process-wide pool (which keeps at most 32), so
+    /// the first logins after start-up do not pay 19 MiB of page faults each.
+    /// Returns the number of pooled arenas that fit the target; 0 when the
+    /// target is not Argon2id. [`crate::limit::Limiter::prewarm`] picks
+    /// `count` from its memory budget.
+    pub fn prewarm(&self, count: usize) -> usize {
+        match self.target {
+            Target::Argon2id { m_kib, p, .. } => {
+                scheme::argon2::prewarm(rehash_argon2::Params { m_kib, t: 1, p }.blocks(), count)
+            }
+            _ => 0,
+        }
+    }
+
     /// Threads an Argon2 computation with `p` lanes runs on under this policy.
     pub fn argon2_threads_for(&self, p: u32) -> u32 {
         p.clamp(1, self.ceilings.argon2_threads.max(1))

@@ -64,3 +64,21 @@ async fn dummy_and_hash_run_off_the_executor() {
     let up = limiter.verify_and_upgrade(&policy, pw("x"), OwnedStored::new(h)).await.expect("verify");
     assert_eq!(up, Upgrade::Valid { new_hash: None });
 }
+
+#[test]
+fn prewarm_pools_as_many_arenas_as_the_budget_runs_at_once() {
+    let policy = Policy::builder()
+        .target(Target::Argon2id { m_kib: 1000, t: 1, p: 1 })
+        .allow_weak_target_for_tests()
+        .build()
+        .expect("policy");
+    // 3 computations of 1000 KiB fit a 3000 KiB budget.
+    let limiter = Limiter::new(3000 * 1024);
+    assert!(limiter.prewarm(&policy) >= 3);
+    // A bcrypt target has no arena to warm.
+    let bcrypt = Policy::builder().target(Target::Bcrypt { cost: 4 }).allow_weak_target_for_tests().build();
+    assert_eq!(bcrypt.expect("policy").prewarm(4), 0);
+    // Warm arenas still hash correctly (and are wiped between uses).
+    let h = policy.hash(b"warm").expect("hash");
+    assert!(policy.verify(b"warm", h.as_str()).expect("verify").is_valid());
+}

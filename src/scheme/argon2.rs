@@ -211,7 +211,7 @@ fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
             .map(|(i, _)| i)?;
         Some(pool.swap_remove(best))
     });
-    let mut arena = pooled.unwrap_or_else(|| vec![Block::ZERO; n]);
+    let mut arena = pooled.unwrap_or_else(|| new_arena(n));
     let out = f(&mut arena);
     // The blocks are derived from the password: wipe before anyone else sees them.
     let used = n.min(arena.len());
@@ -222,6 +222,37 @@ fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
         }
     }
     out
+}
+
+/// A new arena of `n` blocks, every page written once (pre-faulted), so the
+/// hash that first uses it does not pay the page faults.
+fn new_arena(n: usize) -> Vec<Block> {
+    // Not `vec![ZERO; n]`: a zeroed allocation maps untouched zero pages (and
+    // the compiler may drop stores of zeros into it). A plain allocation
+    // written block by block is backed by the kernel now.
+    let mut arena = Vec::with_capacity(n);
+    arena.resize(n, Block::ZERO);
+    arena
+}
+
+/// Fill the arena pool with up to `count` pre-faulted arenas of `n` blocks
+/// (the pool keeps at most [`ARENAS_KEPT`]); returns how many it now holds
+/// that fit.
+pub(crate) fn prewarm(n: usize, count: usize) -> usize {
+    let have = ARENAS.lock().map(|pool| pool.iter().filter(|a| a.len() >= n).count()).unwrap_or(0);
+    let want = count.min(ARENAS_KEPT).saturating_sub(have);
+    let fresh: Vec<Vec<Block>> = (0..want).map(|_| new_arena(n)).collect();
+    match ARENAS.lock() {
+        Ok(mut pool) => {
+            for a in fresh {
+                if pool.len() < ARENAS_KEPT {
+                    pool.push(a);
+                }
+            }
+            pool.iter().filter(|a| a.len() >= n).count()
+        }
+        Err(_) => 0,
+    }
 }
 
 /// What a new Argon2id hash is made with, beyond its cost parameters.
