@@ -144,9 +144,32 @@ def machine():
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
+def cli_verify(stored, pw, env):
+    """Per-verify time through the `rehash verify` binary: (T(n) - T(1)) / (n - 1)
+    over JSON lines of the same row, so process start-up cancels out; repeated
+    7 times, median and p10-p90 of the per-verify estimates."""
+    exe = os.path.join(ROOT, "target/release/rehash")
+    line = json.dumps({"id": "u", "password": pw, "hash": stored}) + "\n"
+
+    def run(n):
+        t = time.perf_counter()
+        out = subprocess.run([exe, "verify"], input=line * n, capture_output=True, text=True, check=True,
+                             env={**os.environ, **env}).stdout
+        assert out.count('"valid"') == n, out[:200]
+        return time.perf_counter() - t
+
+    n, est = 200, []
+    for _ in range(7):
+        est.append((run(n) - run(1)) * 1e6 / (n - 1))
+    est.sort()
+    q = lambda f: est[round((len(est) - 1) * f)]
+    return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
+
+
 def main():
     pw, items = ops()
     subprocess.run(["cargo", "build", "--release", "-q", "--example", "timings"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "rehash-cli"], cwd=ROOT, check=True)
     # One timings run per environment (the forced Argon2 paths need their own
     # process: the path is chosen once per process).
     groups = {}
@@ -161,6 +184,13 @@ def main():
         for line in res.stdout.splitlines():
             r = json.loads(line)
             ours[r["op"]] = r
+    # Argon2id through the `rehash verify` command itself, on each path.
+    for op, stored, extra, peers in list(items):
+        if op.startswith("argon2id_m19456_t2_p1"):
+            env = dict(extra.get("env", {}))
+            cli_op = op.replace("argon2id_m19456_t2_p1", "argon2id_m19456_t2_p1 via `rehash verify`")
+            ours[cli_op] = cli_verify(stored, pw, env)
+            items.append((cli_op, stored, extra, peers))
     rows = []
     for op, _, _, peers in items:
         r = ours.get(op, {})
