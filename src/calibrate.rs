@@ -63,18 +63,45 @@ pub fn measure(target: Target, runs: usize) -> Result<Duration> {
 /// Median verify time of `target` over `runs` runs, Argon2 lanes filled on
 /// up to `threads` threads.
 pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result<Duration> {
-    let ceilings = Ceilings { argon2_threads: threads.max(1), ..Ceilings::default() };
-    let policy = Policy::builder().target(target).ceilings(ceilings).allow_weak_target_for_tests().build()?;
+    let policy = Policy::builder()
+        .target(target)
+        .ceilings(ceilings_for(&target, threads))
+        .allow_weak_target_for_tests()
+        .build()?;
     let hash = policy.hash(b"calibration password")?;
-    let mut times: Vec<Duration> = (0..runs.max(1))
-        .map(|_| {
-            let start = Instant::now();
-            let _ = policy.verify(b"calibration password", hash.as_str());
-            start.elapsed()
-        })
-        .collect();
+    let mut times = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let verified = policy.verify(b"calibration password", hash.as_str())?;
+        times.push(start.elapsed());
+        // A refused or failed verify would time nothing: never calibrate on it.
+        if !verified.is_valid() {
+            return Err(crate::Error::Internal("calibration hash did not verify"));
+        }
+    }
     times.sort();
     Ok(times.get(times.len() / 2).copied().unwrap_or_default())
+}
+
+/// The default ceilings, raised where `target` goes above them (so the
+/// policy verifies its own hashes), with `threads` Argon2 lane threads.
+pub fn ceilings_for(target: &Target, threads: u32) -> Ceilings {
+    let mut c = Ceilings { argon2_threads: threads.max(1), ..Ceilings::default() };
+    match *target {
+        Target::Argon2id { m_kib, t, p } => {
+            c.memory_kib = c.memory_kib.max(m_kib.into());
+            c.argon2_passes = c.argon2_passes.max(t);
+            c.parallelism = c.parallelism.max(p);
+        }
+        Target::Scrypt { log_n, r, p } => {
+            let kib = (128u64 * u64::from(r)) << log_n.min(40);
+            c.memory_kib = c.memory_kib.max(kib / 1024);
+            c.parallelism = c.parallelism.max(p);
+        }
+        Target::Bcrypt { cost } | Target::BcryptSha256 { cost } => c.bcrypt_cost = c.bcrypt_cost.max(cost),
+        Target::Pbkdf2Sha256 { iterations } => c.iterations = c.iterations.max(iterations.into()),
+    }
+    c
 }
 
 /// Largest value in `lo..=hi` whose time fits the goal, by doubling then
@@ -204,8 +231,24 @@ impl Calibration {
                 ms(self.argon2id.measured),
                 flag(&self.argon2id)
             );
-            if goal.threads > 1 && p > 1 {
-                s += &format!("\n[ceilings]\nargon2_threads = {}\n", goal.threads.min(p));
+            // Ceilings the recommended target needs, beyond the defaults, so
+            // the policy verifies the hashes it makes.
+            let (need, d) = (ceilings_for(&self.argon2id.target, goal.threads.min(p)), Ceilings::default());
+            let mut raised = String::new();
+            if need.memory_kib > d.memory_kib {
+                raised += &format!("memory_kib = {}\n", need.memory_kib);
+            }
+            if need.argon2_passes > d.argon2_passes {
+                raised += &format!("argon2_passes = {}\n", need.argon2_passes);
+            }
+            if need.parallelism > d.parallelism {
+                raised += &format!("parallelism = {}\n", need.parallelism);
+            }
+            if need.argon2_threads > d.argon2_threads {
+                raised += &format!("argon2_threads = {}\n", need.argon2_threads);
+            }
+            if !raised.is_empty() {
+                s += &format!("\n[ceilings]\n{raised}");
             }
         }
         s += "\n# Alternatives for shops that must use another family, each measured here:\n";
