@@ -31,7 +31,13 @@ fn main() {
     let policy = Arc::new(Policy::default());
     let stored = policy.hash(b"correct horse battery staple").expect("hash");
     let baseline = vm_kib("VmRSS:");
-    let limiter = Limiter::new(budget);
+    // THREADS: the limiter's thread budget (default: the core count). A large
+    // value leaves only the memory budget to bound concurrency.
+    let limiter = match std::env::var("THREADS").ok().and_then(|v| v.parse().ok()) {
+        Some(t) => Limiter::with_threads(budget, t),
+        None => Limiter::new(budget),
+    };
+    println!("thread budget {}", limiter.thread_budget());
     let start = Instant::now();
     let ok = rt.block_on(async {
         let mut tasks = Vec::with_capacity(logins);
