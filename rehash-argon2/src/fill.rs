@@ -88,14 +88,22 @@ pub(crate) fn fill_memory<C: Compress>(
                 std::thread::scope(|sc| -> Result<(), Error> {
                     let mut chunks = chunks.into_iter();
                     let mine = chunks.next();
-                    let handles: Vec<_> = chunks.map(|ch| sc.spawn(move || run(ch))).collect();
-                    let first = mine.map_or(Ok(()), run);
-                    let mut result = first;
+                    let mut handles = Vec::new();
+                    let mut result = Ok(());
+                    for ch in chunks {
+                        // A thread the OS refuses is an error, not a panic.
+                        let shared_run = &run;
+                        match std::thread::Builder::new().spawn_scoped(sc, move || shared_run(ch)) {
+                            Ok(h) => handles.push(h),
+                            Err(_) => result = Err(Error::Internal("could not start a lane thread")),
+                        }
+                    }
+                    let first = mine.map_or(Ok(()), &run);
                     for h in handles {
                         let r = h.join().unwrap_or(Err(Error::Internal("lane thread panicked")));
                         result = result.and(r);
                     }
-                    result
+                    first.and(result)
                 })?;
             }
         }

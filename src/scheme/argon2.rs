@@ -158,17 +158,13 @@ impl Parsed {
             ad: self.data.as_deref().unwrap_or_default(),
         };
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
-        run(self.alg, self.version, (self.m, self.t, self.p), &inputs, &mut out, kdf.threads)
-            .map_err(|e| Error::malformed(self.scheme, reason(e)))?;
+        run(self.alg, self.version, (self.m, self.t, self.p), &inputs, &mut out, kdf.threads).map_err(
+            |e| match e {
+                rehash_argon2::Error::Params(what) => Error::malformed(self.scheme, what),
+                _ => Error::Internal("argon2 computation failed"),
+            },
+        )?;
         Ok(out)
-    }
-}
-
-/// The static reason string for a core error.
-fn reason(e: rehash_argon2::Error) -> &'static str {
-    match e {
-        rehash_argon2::Error::Params(what) => what,
-        _ => "argon2 computation failed",
     }
 }
 
