@@ -52,6 +52,76 @@ impl<'a> Md5Crypt<'a> {
     }
 }
 
+/// md5-crypt's 1000 rounds. Round `i` hashes `A | [salt] | [pw] | B` with
+/// A = pw for odd i, else the previous digest C; salt when i % 3 ≠ 0; pw when
+/// i % 7 ≠ 0; B = C for odd i, else pw. Those are 8 message layouts whose
+/// length, padding and block split never change: each is built once, and a
+/// round only writes C into its slot and runs the MD5 compression on the
+/// blocks (`md5::block_api::compress`) — no hasher, buffering or padding per
+/// round. Checked against the md5_crypt vectors and the hasher-based loop
+/// (`tests` below).
+fn md5_crypt_rounds(pw: &[u8], salt: &[u8], c: &mut [u8; 16]) {
+    const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+    // Layout k: bit 0 = odd round, bit 1 = salt present, bit 2 = pw present.
+    let layouts: Vec<(Zeroizing<Vec<[u8; 64]>>, usize)> = (0..8u8)
+        .map(|k| {
+            let (odd, with_salt, with_pw) = (k & 1 == 1, k & 2 == 2, k & 4 == 4);
+            let mut msg = Zeroizing::new(Vec::with_capacity(3 * pw.len() + salt.len() + 16 + 72));
+            let mut c_at = 0;
+            if odd {
+                msg.extend_from_slice(pw);
+            } else {
+                c_at = msg.len();
+                msg.extend_from_slice(&[0; 16]);
+            }
+            if with_salt {
+                msg.extend_from_slice(salt);
+            }
+            if with_pw {
+                msg.extend_from_slice(pw);
+            }
+            if odd {
+                c_at = msg.len();
+                msg.extend_from_slice(&[0; 16]);
+            } else {
+                msg.extend_from_slice(pw);
+            }
+            let bits = (msg.len() as u64).wrapping_mul(8);
+            msg.push(0x80);
+            while msg.len() % 64 != 56 {
+                msg.push(0);
+            }
+            msg.extend_from_slice(&bits.to_le_bytes());
+            let blocks: Vec<[u8; 64]> = msg
+                .chunks_exact(64)
+                .map(|ch| {
+                    let mut b = [0u8; 64];
+                    b.copy_from_slice(ch);
+                    b
+                })
+                .collect();
+            (Zeroizing::new(blocks), c_at)
+        })
+        .collect();
+    let mut layouts = layouts;
+    for round in 0..1000u32 {
+        let k =
+            usize::from(round & 1 == 1) | usize::from(round % 3 != 0) << 1 | usize::from(round % 7 != 0) << 2;
+        let Some((blocks, c_at)) = layouts.get_mut(k) else { continue };
+        for (i, byte) in c.iter().enumerate() {
+            let at = *c_at + i;
+            if let Some(slot) = blocks.get_mut(at / 64).and_then(|b| b.get_mut(at % 64)) {
+                *slot = *byte;
+            }
+        }
+        let mut state = IV;
+        md5::block_api::compress(&mut state, blocks);
+        for (out, word) in c.chunks_exact_mut(4).zip(state.iter()) {
+            out.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+}
+
 /// Poul-Henning Kamp's md5-crypt: 1000 rounds of MD5 over password, salt and
 /// the previous digest, output in crypt64 with its fixed byte permutation.
 pub(crate) fn md5_crypt_checksum(pw: &[u8], salt: &[u8], magic: &[u8]) -> String {
@@ -71,26 +141,7 @@ pub(crate) fn md5_crypt_checksum(pw: &[u8], salt: &[u8], magic: &[u8]) -> String
         i >>= 1;
     }
     let mut fin: [u8; 16] = ctx.finalize().into();
-    for round in 0..1000 {
-        let mut c = Md5::new();
-        if round & 1 == 1 {
-            c.update(pw);
-        } else {
-            c.update(fin);
-        }
-        if round % 3 != 0 {
-            c.update(salt);
-        }
-        if round % 7 != 0 {
-            c.update(pw);
-        }
-        if round & 1 == 1 {
-            c.update(fin);
-        } else {
-            c.update(pw);
-        }
-        fin = c.finalize().into();
-    }
+    md5_crypt_rounds(pw, salt, &mut fin);
     let f = fin;
     let ordered = Zeroizing::new([
         f[12], f[6], f[0], f[13], f[7], f[1], f[14], f[8], f[2], f[15], f[9], f[3], f[5], f[10], f[4], f[11],
@@ -277,5 +328,36 @@ mod tests {
         let y = Yescrypt::parse("$y$j9T$rY7B4.J/oqqBijSi3Kg8c0$XoBTmffDpNVJPt0ULPAJC4kPklgMLIc78O5z41kvAA5");
         let y = y.ok().map(|y| (y.log_n, y.r, y.p));
         assert_eq!(y, Some((12, 32, 1)));
+    }
+
+    /// The rounds as the spec writes them: a fresh MD5 hasher per round.
+    fn rounds_with_hasher(pw: &[u8], salt: &[u8], fin: &mut [u8; 16]) {
+        for round in 0..1000 {
+            let mut c = Md5::new();
+            c.update(if round & 1 == 1 { pw } else { &fin[..] });
+            if round % 3 != 0 {
+                c.update(salt);
+            }
+            if round % 7 != 0 {
+                c.update(pw);
+            }
+            c.update(if round & 1 == 1 { &fin[..] } else { pw });
+            *fin = c.finalize().into();
+        }
+    }
+
+    #[test]
+    fn md5_crypt_rounds_match_the_hasher_loop_for_every_length() {
+        // Password lengths 0..=130 cross every block boundary of every layout.
+        for len in 0..=130usize {
+            let pw: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            for salt in [&b""[..], b"s", b"saltsalt"] {
+                let start: [u8; 16] = core::array::from_fn(|i| (i as u8).wrapping_mul(29) ^ len as u8);
+                let (mut fast, mut slow) = (start, start);
+                md5_crypt_rounds(&pw, salt, &mut fast);
+                rounds_with_hasher(&pw, salt, &mut slow);
+                assert_eq!(fast, slow, "password length {len}, salt {salt:?}");
+            }
+        }
     }
 }
