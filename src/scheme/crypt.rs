@@ -6,6 +6,7 @@ use base64ct::{Base64ShaCrypt, Encoding as _};
 use md5::{Digest as _, Md5};
 use zeroize::Zeroizing;
 
+use super::shacrypt::Hash;
 use super::{Identified, Params, Scheme};
 use crate::encoding::{crypt64_le, is_crypt64, parse_decimal};
 use crate::error::{Error, Result};
@@ -227,19 +228,12 @@ impl<'a> ShaCrypt<'a> {
     }
 
     pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let rounds = u32::try_from(self.rounds).unwrap_or(u32::MAX);
-        let params = sha_crypt::Params::new(rounds).map_err(|_| Error::malformed(self.scheme(), "rounds"))?;
+        let rounds = u32::try_from(self.rounds).map_err(|_| Error::malformed(self.scheme(), "rounds"))?;
         let salt = self.salt.as_bytes();
         Ok(if self.sha512 {
-            transpose(
-                Zeroizing::new(sha_crypt::sha512_crypt(password, salt, params)).as_slice(),
-                &SHA512_ORDER,
-            )
+            transpose(&super::shacrypt::sha_crypt(Hash::Sha512, password, salt, rounds), &SHA512_ORDER)
         } else {
-            transpose(
-                Zeroizing::new(sha_crypt::sha256_crypt(password, salt, params)).as_slice(),
-                &SHA256_ORDER,
-            )
+            transpose(&super::shacrypt::sha_crypt(Hash::Sha256, password, salt, rounds), &SHA256_ORDER)
         })
     }
 
