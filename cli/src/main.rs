@@ -21,7 +21,12 @@ use rehash_cli::{batch, secret, store};
 
 /// Identify, verify and upgrade legacy password hashes.
 #[derive(Parser)]
-#[command(name = "rehash", version, about)]
+#[command(
+    name = "rehash",
+    version,
+    about,
+    after_help = "Environment:\n  REHASH_ARGON2_BACKEND  force the Argon2 path: avx512, avx2 or portable (default: the fastest this CPU has)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
