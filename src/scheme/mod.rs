@@ -27,6 +27,7 @@ pub(crate) mod ldap;
 pub(crate) mod pbkdf2;
 pub(crate) mod phpass;
 pub(crate) mod scrypt;
+pub(crate) mod scrypt_core;
 pub(crate) mod shacrypt;
 
 pub use digest::{DigestEncoding, Recipe, SaltLayout};

@@ -1,5 +1,6 @@
 //! scrypt as passlib (`$scrypt$ln=…`), Django (`scrypt$salt$N$r$p$…`) and
-//! Werkzeug (`scrypt:N:r:p$salt$hex`) store it. The KDF is the `scrypt` crate's.
+//! Werkzeug (`scrypt:N:r:p$salt$hex`) store it. The `scrypt` crate validates
+//! the parameters; the KDF is `scrypt_core` (pooled memory, scalar Salsa20/8).
 
 use zeroize::Zeroizing;
 
@@ -138,23 +139,19 @@ impl Parsed {
     }
 
     pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let params = scrypt::Params::new(self.log_n, self.r, self.p)
+        scrypt::Params::new(self.log_n, self.r, self.p)
             .map_err(|_| Error::malformed(self.scheme, "parameters rejected by scrypt"))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
-        scrypt::scrypt(password, &self.salt, &params, &mut out)
-            .map_err(|_| Error::malformed(self.scheme, "output length"))?;
+        super::scrypt_core::scrypt(password, &self.salt, self.log_n, self.r, self.p, &mut out);
         Ok(out)
     }
 }
 
 /// A new passlib/PHC-format `$scrypt$` string with a 32-byte key.
 pub(crate) fn hash_passlib(password: &[u8], log_n: u8, r: u32, p: u32, salt: &[u8]) -> Result<String> {
-    let scheme = Scheme::ScryptPasslib;
-    let params =
-        scrypt::Params::new(log_n, r, p).map_err(|_| Error::InvalidConfig("scrypt parameters".into()))?;
+    scrypt::Params::new(log_n, r, p).map_err(|_| Error::InvalidConfig("scrypt parameters".into()))?;
     let mut out = Zeroizing::new([0u8; 32]);
-    scrypt::scrypt(password, salt, &params, out.as_mut_slice())
-        .map_err(|_| Error::malformed(scheme, "output"))?;
+    super::scrypt_core::scrypt(password, salt, log_n, r, p, out.as_mut_slice());
     Ok(format!(
         "$scrypt$ln={log_n},r={r},p={p}${}${}",
         b64_encode_unpadded(salt),
