@@ -69,8 +69,9 @@ fn ro_mix(b: &mut [[u32; 16]], v: &mut [[u32; 16]], scratch: &mut [[u32; 16]], n
         block_mix(chunk, b);
     }
     for _ in 0..n {
-        // Integerify: the first word of the last block, mod N (a power of 2).
-        let j = b.last().map_or(0, |last| last[0] as usize) & (n - 1);
+        // Integerify: the last block's first 64 bits (little-endian), mod N
+        // (a power of 2).
+        let j = b.last().map_or(0, |last| (u64::from(last[0]) | u64::from(last[1]) << 32) as usize) & (n - 1);
         if let Some(vj) = v.get(j * len..(j + 1) * len) {
             for (s, (x, y)) in scratch.iter_mut().zip(b.iter().zip(vj.iter())) {
                 for ((s, x), y) in s.iter_mut().zip(x.iter()).zip(y.iter()) {
