@@ -1,6 +1,6 @@
 //! The crypt(3) families of Unix shadow files: md5-crypt and Apache's apr1
 //! (written here: no maintained crate provides them), SHA-crypt (rounds in
-//! `shacrypt.rs` on `sha2`'s block compression, ~10–30% faster than the
+//! `shacrypt.rs` on `sha2`'s block compression, 8–25% faster than the
 //! `sha-crypt` crate it is tested against) and yescrypt (the `yescrypt` crate).
 
 use base64ct::{Base64ShaCrypt, Encoding as _};
