@@ -32,7 +32,7 @@ pub struct Ceilings {
     /// Most threads one Argon2 computation may fill its lanes on (only
     /// hashes with p > 1 can use more than one). Default 1: a login server
     /// already runs logins side by side; raise it where single logins must
-    /// be fast, and count it in [`crate::limit::Limiter`]'s thread budget.
+    /// be fast, and count it in `limit::Limiter`'s thread budget (feature `tokio`).
     pub argon2_threads: u32,
 }
 
@@ -829,7 +829,7 @@ impl Policy {
     /// target's size in the process-wide pool (which keeps at most 32), so
     /// the first logins after start-up do not pay 19 MiB of page faults each.
     /// Returns the number of pooled arenas that fit the target; 0 when the
-    /// target is not Argon2id. [`crate::limit::Limiter::prewarm`] picks
+    /// target is not Argon2id. `limit::Limiter::prewarm` (feature `tokio`) picks
     /// `count` from its memory budget.
     pub fn prewarm(&self, count: usize) -> usize {
         match self.target {

@@ -1,7 +1,8 @@
 //! The crypt(3) families of Unix shadow files: md5-crypt and Apache's apr1
 //! (written here: no maintained crate provides them), SHA-crypt (rounds in
-//! `shacrypt.rs` on `sha2`'s block compression, 8–25% faster than the
-//! `sha-crypt` crate it is tested against) and yescrypt (the `yescrypt` crate).
+//! `shacrypt.rs` on `sha2`'s block compression and, for SHA-512, rounds-only
+//! compression of the blocks that do not change; faster than the `sha-crypt`
+//! crate it is tested against) and yescrypt (the `yescrypt` crate).
 
 use base64ct::{Base64ShaCrypt, Encoding as _};
 use md5::{Digest as _, Md5};
