@@ -6,6 +6,9 @@
 //!   (both waves of ../shared/vectors, at the parameters the vectors carry);
 //! - `verify/<target>` for each modern target at its real default/floor parameters
 //!   (`argon2id_m19456_t2_p1`, `bcrypt_cost10`, `scrypt_ln17_r8_p1`, `pbkdf2_sha256_i600000`);
+//! - `verify/sha512_crypt_5000_pw28`: sha512_crypt at its default 5000 rounds with the
+//!   28-byte password of `scripts/compare.py` (two-block round layouts, the case
+//!   where rehash runs only the rounds of the constant second block);
 //! - `verify_and_upgrade/md5_hex_to_argon2id_m19456_t2_p1`: a legacy login end to end,
 //!   verify plus the one new Argon2id hash;
 //! - `wrap/md5_crypt_argon2id_m19456_t2_p1`: wrapping one legacy hash.
@@ -111,6 +114,13 @@ fn targets(c: &mut Criterion) {
             b.iter(|| policy.verify(black_box(b"correct horse battery staple"), hash.as_str()))
         });
     }
+    // Made by passlib (libpass 1.9.4) `sha512_crypt.using(rounds=5000)`.
+    let sha512 = "$6$BrWpAo5OLtJvwUQZ$vi86RaYAYJ/lQ3yN.X4f/GTH9PzPXu/pdqchRSwJ3mLjzJ46ZE45VJ5qWT7oRXuHjevtmVbFA8Ld5XCu.oE49.";
+    let policy = Policy::default();
+    assert!(policy.verify(b"correct horse battery staple", sha512).expect("verify").is_valid());
+    g.bench_function("sha512_crypt_5000_pw28", |b| {
+        b.iter(|| policy.verify(black_box(b"correct horse battery staple"), sha512))
+    });
     g.finish();
 }
 
