@@ -3,6 +3,7 @@
 and the working tree, with the peers timed in the same run.
 
     python3 scripts/ab.py 902db5f~1 sha512_crypt_5000 [more ops…] [--runs 5]
+        [--password PW]…    # default: compare.py's; repeat to A/B several
 
 Builds `examples/timings` of <rev> in a temporary git worktree (its own
 target directory) and of the working tree, then, `--runs` times, times each
@@ -45,20 +46,29 @@ def main():
         i = args.index("--runs")
         runs = int(args[i + 1])
         del args[i:i + 2]
+    passwords = []
+    while "--password" in args:
+        i = args.index("--password")
+        passwords.append(args[i + 1])
+        del args[i:i + 2]
     if len(args) < 2:
         sys.exit(__doc__)
     rev, wanted = args[0], set(args[1:])
-    pw, items = compare.ops()
-    items = [it for it in items if it[0] in wanted and not it[2].get("env")]
-    if {it[0] for it in items} != wanted:
-        sys.exit(f"unknown op(s): {sorted(wanted - {it[0] for it in items})}")
+    cases = []
+    for pw in passwords or [None]:
+        pw, items = compare.ops() if pw is None else compare.ops(pw)
+        items = [it for it in items if it[0] in wanted and not it[2].get("env")]
+        if {it[0] for it in items} != wanted:
+            sys.exit(f"unknown op(s): {sorted(wanted - {it[0] for it in items})}")
+        cases += [(pw, it) for it in items]
     with tempfile.TemporaryDirectory() as tmp:
         tree = os.path.join(tmp, "tree")
         subprocess.run(["git", "worktree", "add", "-q", "--detach", tree, rev], cwd=ROOT, check=True)
         try:
             old = build(tree, os.path.join(tmp, "target"))
             new = build(ROOT, os.path.join(ROOT, "target"))
-            for op, stored, extra, peers in items:
+            for pw, (op, stored, extra, peers) in cases:
+                op = f"{op} [{len(pw.encode())}-byte password]"
                 line = json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n"
                 rows = []
                 for n in range(runs):
