@@ -61,46 +61,25 @@ impl Hash {
             }
         }
     }
+}
 
-    /// The digest of `padded` (a whole number of blocks, already padded),
-    /// written to `out`.
-    fn digest_padded(self, padded: &[u8], out: &mut [u8]) {
-        match self {
-            Hash::Sha256 => {
-                let mut state: [u32; 8] = [
-                    0x6a09_e667,
-                    0xbb67_ae85,
-                    0x3c6e_f372,
-                    0xa54f_f53a,
-                    0x510e_527f,
-                    0x9b05_688c,
-                    0x1f83_d9ab,
-                    0x5be0_cd19,
-                ];
-                let (blocks, _) = padded.as_chunks::<64>();
-                sha2::block_api::compress256(&mut state, blocks);
-                for (o, w) in out.chunks_exact_mut(4).zip(state.iter()) {
-                    o.copy_from_slice(&w.to_be_bytes());
-                }
-            }
-            Hash::Sha512 => {
-                let mut state: [u64; 8] = [
-                    0x6a09_e667_f3bc_c908,
-                    0xbb67_ae85_84ca_a73b,
-                    0x3c6e_f372_fe94_f82b,
-                    0xa54f_f53a_5f1d_36f1,
-                    0x510e_527f_ade6_82d1,
-                    0x9b05_688c_2b3e_6c1f,
-                    0x1f83_d9ab_fb41_bd6b,
-                    0x5be0_cd19_137e_2179,
-                ];
-                let (blocks, _) = padded.as_chunks::<128>();
-                sha2::block_api::compress512(&mut state, blocks);
-                for (o, w) in out.chunks_exact_mut(8).zip(state.iter()) {
-                    o.copy_from_slice(&w.to_be_bytes());
-                }
-            }
-        }
+/// The SHA-256 digest of `padded` (a whole number of blocks, already
+/// padded), written to `out`. (SHA-512 rounds go through [`Plan512`].)
+fn sha256_padded(padded: &[u8], out: &mut [u8]) {
+    let mut state: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    let (blocks, _) = padded.as_chunks::<64>();
+    sha2::block_api::compress256(&mut state, blocks);
+    for (o, w) in out.chunks_exact_mut(4).zip(state.iter()) {
+        o.copy_from_slice(&w.to_be_bytes());
     }
 }
 
@@ -175,22 +154,25 @@ pub(crate) fn sha_crypt(hash: Hash, password: &[u8], salt: &[u8], rounds: u32) -
             (msg, c_at)
         })
         .collect();
-    if hash == Hash::Sha512 {
-        let mut plans: Vec<Plan512> = layouts.iter().map(|(msg, c_at)| Plan512::new(msg, *c_at)).collect();
-        layouts.iter_mut().for_each(|(m, _)| m.zeroize());
-        for round in 0..rounds {
-            if let Some(plan) = plans.get_mut(layout_of(round)) {
-                plan.round(&mut c);
+    match hash {
+        Hash::Sha512 => {
+            let mut plans: Vec<Plan512> =
+                layouts.iter().map(|(msg, c_at)| Plan512::new(msg, *c_at)).collect();
+            for round in 0..rounds {
+                if let Some(plan) = plans.get_mut(layout_of(round)) {
+                    plan.round(&mut c);
+                }
             }
         }
-        return c;
-    }
-    for round in 0..rounds {
-        let Some((msg, c_at)) = layouts.get_mut(layout_of(round)) else { continue };
-        if let Some(slot) = msg.get_mut(*c_at..*c_at + n) {
-            slot.copy_from_slice(&c);
+        Hash::Sha256 => {
+            for round in 0..rounds {
+                let Some((msg, c_at)) = layouts.get_mut(layout_of(round)) else { continue };
+                if let Some(slot) = msg.get_mut(*c_at..*c_at + n) {
+                    slot.copy_from_slice(&c);
+                }
+                sha256_padded(msg, &mut c);
+            }
         }
-        hash.digest_padded(msg, &mut c);
     }
     layouts.iter_mut().for_each(|(m, _)| m.zeroize());
     c
