@@ -31,9 +31,8 @@ def build(tree, target):
     return os.path.join(target, "release", "examples", "timings")
 
 
-def timed(exe, line):
-    out = subprocess.run([exe], input=line, capture_output=True, text=True, check=True).stdout
-    r = json.loads(out.splitlines()[0])
+def timed(exe, op, line):
+    r = compare.timings([line], (), exe).get(op, {})
     if "median_us" not in r:
         sys.exit(f"{exe}: {r}")
     return r["median_us"]
@@ -72,7 +71,7 @@ def main():
                 line = json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n"
                 rows = []
                 for n in range(runs):
-                    row = {"old": timed(old, line), "new": timed(new, line)}
+                    row = {"old": timed(old, op, line), "new": timed(new, op, line)}
                     for name, fn in peers:
                         assert fn(), f"{name} rejects the {op} hash"
                         row[name] = compare.sample(fn)["median_us"]

@@ -201,9 +201,11 @@ def cli_verify(stored, pw, env):
     return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
 
 
-def timings(lines, env):
-    """rehash's own timing of each JSON line, in one process with `env`."""
-    res = subprocess.run([os.path.join(ROOT, "target/release/examples/timings")], input="".join(lines),
+def timings(lines, env, exe=None):
+    """rehash's own timing of each JSON line, in one process with `env`
+    (`exe`: another build of examples/timings, as scripts/ab.py passes)."""
+    exe = exe or os.path.join(ROOT, "target/release/examples/timings")
+    res = subprocess.run([exe], input="".join(lines),
                          capture_output=True, text=True, check=True, env={**os.environ, **dict(env)})
     return {r["op"]: r for r in map(json.loads, res.stdout.splitlines())}
 

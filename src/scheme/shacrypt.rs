@@ -14,8 +14,9 @@
 //! password, the second block of most layouts, which holds only the tail of
 //! P' and the padding — have their message schedule expanded once, and each
 //! round runs only their 80 rounds (`sha512_rounds`, safe scalar code, checked
-//! against `sha2::compress512` by a property test). 11% less time per
-//! `$6$` verify at 5000 rounds with a 28-byte password (BENCHMARKS.md).
+//! against `sha2::compress512` by a property test). 8–9% less time per
+//! `$6$` verify at 5000 rounds with a 28-byte password, ~28% at 64 bytes,
+//! none below 20 bytes, where every layout is one block (BENCHMARKS.md).
 //!
 //! Tested against the spec's vectors, every SHA-crypt vector of both waves,
 //! and the `sha-crypt` crate (property test, passwords up to 300 bytes so
@@ -249,8 +250,8 @@ fn sha512_kw(block: &[u8; 128]) -> [u64; 80] {
 
 /// One SHA-512 round on the named state words, `t = $kw` the round's
 /// `K[t] + W[t]`: the new `e` is written into `$d`, the new `a` into `$h`
-/// (the caller rotates the names). Additions are grouped so the work that
-/// does not wait for `e` and `a` (h, d, K+W) is done first.
+/// (the caller rotates the names). The grouping of the additions is only a
+/// hint: LLVM reassociates them (BENCHMARKS.md records what was measured).
 macro_rules! round512 {
     ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $kw:expr) => {{
         let hkw = $h.wrapping_add($kw);
