@@ -55,7 +55,7 @@ fn main() {
         let q = |f: f64| samples[((samples.len() - 1) as f64 * f).round() as usize];
         println!(
             "{}",
-            serde_json::json!({"op": op, "argon2_path": rehash::argon2_path(), "median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9), "samples": samples.len(), "calls_per_sample": per})
+            serde_json::json!({"op": op, "argon2_path": rehash::argon2_path(), "sha512_path": rehash::sha512_path(), "median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9), "samples": samples.len(), "calls_per_sample": per})
         );
     }
 }

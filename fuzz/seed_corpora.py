@@ -139,6 +139,14 @@ def main():
                 seeds.append(head + hashlib.sha512(head).digest() * 4)
     write("argon2_core", seeds)
 
+    # sha512_core: 64 bytes of state, then 1-3 blocks (SHA-crypt-like and edge fills).
+    seeds = []
+    for n in (1, 2, 3):
+        for fill in (b"\0", b"\xff", b"\x80"):
+            seeds.append(hashlib.sha512(bytes([n]) + fill).digest() + fill * (128 * n))
+        seeds.append(hashlib.sha512(bytes([n])).digest() * (2 * n + 1))
+    write("sha512_core", seeds)
+
 
 if __name__ == "__main__":
     main()

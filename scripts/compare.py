@@ -139,6 +139,9 @@ def ops(pw="correct horse battery staple"):
     # (REHASH_ARGON2_BACKEND); on a CPU without AVX-512 the avx512 row runs AVX2.
     for path in ("avx2", "portable"):
         out.append((f"argon2id_m19456_t2_p1 [{path} path]", a2, {"env": {"REHASH_ARGON2_BACKEND": path}}, peers))
+    # sha512_crypt with rehash's SHA-512 core forced onto the sha2 path.
+    sha512 = next(item for item in out if item[0] == "sha512_crypt_5000")
+    out.append(("sha512_crypt_5000 [portable path]", sha512[1], {"env": {"REHASH_SHA512_BACKEND": "portable"}}, sha512[3]))
     sc = h.scrypt.using(rounds=17, block_size=8, parallelism=1).hash(pw)
     out.append(("scrypt_ln17_r8_p1", sc, {}, [("passlib scrypt (hashlib/OpenSSL)", lambda: h.scrypt.verify(pw, sc))]))
     pb = h.pbkdf2_sha256.using(rounds=600_000).hash(pw)

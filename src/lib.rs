@@ -80,6 +80,15 @@ pub fn argon2_path() -> &'static str {
     rehash_argon2::Backend::selected().name()
 }
 
+/// The SHA-512 compression path `$6$` SHA-crypt uses in this process:
+/// `"avx2"` (AVX2 schedule, BMI2 rounds) or `"portable"` (the `sha2` crate) —
+/// the fastest the CPU has, chosen once per process at run time, or
+/// `"portable"` when the `REHASH_SHA512_BACKEND` environment variable asks for
+/// it. Every path computes the same hashes.
+pub fn sha512_path() -> &'static str {
+    rehash_sha512::Engine::selected().backend().name()
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

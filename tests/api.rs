@@ -259,3 +259,14 @@ fn argon2_path_is_one_the_cpu_has() {
     }
     eprintln!("argon2 path: {path}");
 }
+
+#[test]
+fn sha512_path_is_one_the_cpu_has() {
+    let path = rehash::sha512_path();
+    assert!(["avx2", "portable"].contains(&path));
+    match std::env::var("REHASH_SHA512_BACKEND").as_deref() {
+        Ok("portable") => assert_eq!(path, "portable"),
+        _ => assert_eq!(path == "avx2", rehash_sha512::Backend::Avx2.is_available()),
+    }
+    eprintln!("sha512 path: {path}");
+}

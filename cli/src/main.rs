@@ -25,7 +25,7 @@ use rehash_cli::{batch, secret, store};
     name = "rehash",
     version,
     about,
-    after_help = "Environment:\n  REHASH_ARGON2_BACKEND  force the Argon2 path: avx512, avx2 or portable (default: the fastest this CPU has)"
+    after_help = "Environment:\n  REHASH_ARGON2_BACKEND  force the Argon2 path: avx512, avx2 or portable (default: the fastest this CPU has)\n  REHASH_SHA512_BACKEND  force the SHA-512 path of $6$ SHA-crypt: avx2 or portable (default: the fastest this CPU has)"
 )]
 struct Cli {
     #[command(subcommand)]
