@@ -6,12 +6,15 @@ machine, over the same stored hashes, and write the table into BENCHMARKS.md.
     pip install -r scripts/compare-requirements.txt   # once: the peers
 
 rehash is timed by examples/timings.rs (Policy::verify end to end, release
-build); each peer by the same sampling rule in Python (samples of >= 2 ms,
-for >= 1.5 s or 200 samples, at least 7). Each op is timed in rehash and then
-in its peers, and the list is gone through COMPARE_REPEATS times (default 3)
-so a slow spell of a shared host hits both sides of a ratio. Reported: medians
-over the repeats of the median and of the p10 and p90; ratios rehash / peer
-(below 1 means rehash is faster).
+build) in its `--serve` mode, one sample per request, and each peer by the
+same rule in Python; the samples alternate — a rehash sample, then one of
+each peer, again and again (each sample >= 2 ms; for >= 1.5 s per side or
+200 rounds, at least 7). The ratio of a row is the median of the per-round
+ratios rehash / peer, so a slow spell of this shared host, which lasts
+seconds, lands on both sides of every ratio. The list is gone through
+COMPARE_REPEATS times (default 3); reported: medians over the repeats of the
+median, p10 and p90 of each side and of the paired ratio (below 1 means
+rehash is faster).
 """
 import datetime
 import hashlib
@@ -26,6 +29,71 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def per_sample(one_us):
+    """Calls per sample, so that a sample lasts >= 2 ms."""
+    return int(min(max(2000 / max(one_us, 0.05), 1), 100000))
+
+
+def timed(fn, per):
+    """Microseconds per call of `fn` over `per` calls."""
+    t = time.perf_counter()
+    for _ in range(per):
+        fn()
+    return (time.perf_counter() - t) * 1e6 / per
+
+
+class Server:
+    """examples/timings --serve in a process with `env`: one sample per call."""
+
+    def __init__(self, env, exe=None):
+        exe = exe or os.path.join(ROOT, "target/release/examples/timings")
+        self.proc = subprocess.Popen([exe, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, **dict(env)})
+
+    def us(self, row, calls):
+        self.proc.stdin.write(json.dumps({**row, "calls": calls}) + "\n")
+        self.proc.stdin.flush()
+        r = json.loads(self.proc.stdout.readline())
+        if "us" not in r:
+            sys.exit(f"rehash cannot time {row['op']}: {r}")
+        return r["us"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def quantiles(xs):
+    xs = sorted(xs)
+    q = lambda f: xs[round((len(xs) - 1) * f)]
+    return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
+
+
+def paired(server, row, peers):
+    """Alternating samples of rehash (through `server`) and of each peer:
+    quantiles of each side and of the per-round ratios rehash / peer."""
+    ours_per = per_sample(server.us(row, 1))
+    peer_per = []
+    for _, fn in peers:
+        t = time.perf_counter()
+        fn()
+        peer_per.append(per_sample((time.perf_counter() - t) * 1e6))
+    ours, theirs = [], [[] for _ in peers]
+    begin = time.perf_counter()
+    budget = 1.5 * (1 + len(peers))
+    while len(ours) < 7 or (time.perf_counter() - begin < budget and len(ours) < 200):
+        ours.append(server.us(row, ours_per))
+        for (_, fn), per, acc in zip(peers, peer_per, theirs):
+            acc.append(timed(fn, per))
+    out = {"ours": quantiles(ours), "peers": []}
+    for acc in theirs:
+        ratios = [o / p for o, p in zip(ours, acc)]
+        r = quantiles(ratios)
+        out["peers"].append({**quantiles(acc), "ratio": r["median_us"], "ratio_p10": r["p10_us"],
+                             "ratio_p90": r["p90_us"]})
+    return out
 
 
 def sample(fn):
@@ -204,20 +272,6 @@ def cli_verify(stored, pw, env):
     return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
 
 
-def timings(lines, env, exe=None):
-    """rehash's own timing of each JSON line, in one process with `env`
-    (`exe`: another build of examples/timings, as scripts/ab.py passes)."""
-    exe = exe or os.path.join(ROOT, "target/release/examples/timings")
-    res = subprocess.run([exe], input="".join(lines),
-                         capture_output=True, text=True, check=True, env={**os.environ, **dict(env)})
-    return {r["op"]: r for r in map(json.loads, res.stdout.splitlines())}
-
-
-def middle(runs):
-    """Median over repeats of each statistic (median, p10, p90)."""
-    return {k: statistics.median(r[k] for r in runs) for k in ("median_us", "p10_us", "p90_us")}
-
-
 def main():
     pw, items = ops()
     subprocess.run(["cargo", "build", "--release", "-q", "--example", "timings"], cwd=ROOT, check=True)
@@ -227,54 +281,61 @@ def main():
         if op.startswith("argon2id_m19456_t2_p1"):
             cli_op = op.replace("argon2id_m19456_t2_p1", "argon2id_m19456_t2_p1 via `rehash verify`")
             items.append((cli_op, stored, {**extra, "cli": True}, peers))
-    # Each op is timed in rehash and then in its peers, and the whole list is
-    # gone through REPEATS times (COMPARE_REPEATS, default 3): a slow spell of
-    # a shared host then hits both sides of a ratio instead of one. Reported:
-    # the median over the repeats of each statistic. A peer is timed once per
-    # stored hash and repeat, whatever rows reuse it. The forced Argon2 paths
-    # need their own process (the path is chosen once per process).
+    # Each op: rehash and its peers sampled alternately (paired ratios); the
+    # whole list gone through REPEATS times (COMPARE_REPEATS, default 3);
+    # reported: the median over the repeats of each statistic. The forced
+    # Argon2 / SHA-512 paths need their own server process (a path is chosen
+    # once per process). The `rehash verify` rows time a whole process per
+    # estimate, so they are not paired: their peers are timed right after.
     repeats = int(os.environ.get("COMPARE_REPEATS", "3"))
-    ours, theirs = {}, {}
+    servers = {}
+    results = {}
     for rep in range(repeats):
-        done = set()
         for op, stored, extra, peers in items:
             extra = dict(extra)
             env = tuple(sorted(extra.pop("env", {}).items()))
-            if extra.pop("cli", False):
-                r = cli_verify(stored, pw, dict(env))
-            else:
-                line = json.dumps({"op": op, "password": pw, "hash": stored, **extra}) + "\n"
-                r = timings([line], env).get(op, {})
-                if "median_us" not in r:
-                    sys.exit(f"rehash cannot time {op}: {r}")
-            ours.setdefault(op, []).append(r)
             for name, fn in peers:
-                if (name, stored) not in done:
-                    assert fn(), f"{name} rejects the {op} hash"
-                    theirs.setdefault((name, stored), []).append(sample(fn))
-                    done.add((name, stored))
+                assert fn(), f"{name} rejects the {op} hash"
+            if extra.pop("cli", False):
+                r = {"ours": cli_verify(stored, pw, dict(env)), "peers": []}
+                for _, fn in peers:
+                    q = sample(fn)
+                    r["peers"].append({**q, "ratio": r["ours"]["median_us"] / q["median_us"],
+                                       "ratio_p10": None, "ratio_p90": None})
+            else:
+                if env not in servers:
+                    servers[env] = Server(env)
+                row = {"op": op, "password": pw, "hash": stored, **extra}
+                r = paired(servers[env], row, peers)
+            results.setdefault(op, []).append(r)
         print(f"repeat {rep + 1}/{repeats} done", file=sys.stderr)
+    for server in servers.values():
+        server.close()
+    med = lambda xs: statistics.median(xs) if xs and None not in xs else None
     rows = []
-    for op, stored, _, peers in items:
-        r = middle(ours[op])
-        for name, _ in peers:
-            p = middle(theirs[(name, stored)])
+    for op, _, _, peers in items:
+        runs = results[op]
+        r = {k: med([x["ours"][k] for x in runs]) for k in ("median_us", "p10_us", "p90_us")}
+        for i, (name, _) in enumerate(peers):
+            p = {k: med([x["peers"][i][k] for x in runs])
+                 for k in ("median_us", "p10_us", "p90_us", "ratio", "ratio_p10", "ratio_p90")}
             rows.append((op, r, name, p))
-            print(f"{op:42} rehash {r['median_us']:12.2f} us   {name:40} {p['median_us']:12.2f} us", file=sys.stderr)
+            print(f"{op:42} rehash {r['median_us']:12.2f} us   {name:40} {p['median_us']:12.2f} us"
+                  f"   ratio {p['ratio']:.3f}", file=sys.stderr)
     fmt = lambda x: f"{x:.2f}" if x < 100 else f"{x:,.0f}"
-    table = ["| operation (verify) | rehash median µs (p10–p90) | peer | peer median µs (p10–p90) | ratio rehash/peer |",
+    table = ["| operation (verify) | rehash median µs (p10–p90) | peer | peer median µs (p10–p90) "
+             "| ratio rehash/peer, paired (p10–p90) |",
              "|---|---|---|---|---|"]
     for op, r, name, p in rows:
-        if "median_us" not in r:
-            continue
+        spread = f" ({p['ratio_p10']:.2f}–{p['ratio_p90']:.2f})" if p["ratio_p10"] is not None else " (unpaired)"
         table.append(
             f"| {op} | {fmt(r['median_us'])} ({fmt(r['p10_us'])}–{fmt(r['p90_us'])}) | {name} | "
-            f"{fmt(p['median_us'])} ({fmt(p['p10_us'])}–{fmt(p['p90_us'])}) | {r['median_us'] / p['median_us']:.2f} |"
+            f"{fmt(p['median_us'])} ({fmt(p['p10_us'])}–{fmt(p['p90_us'])}) | {p['ratio']:.2f}{spread} |"
         )
     section = "\n".join([
         "<!-- compare:begin -->",
         f"Measured {datetime.date.today().isoformat()} on {machine()}; "
-        f"each row the median of {repeats} alternating repeats.",
+        f"each row the median of {repeats} repeats of paired sampling.",
         "Command: `pip install -r scripts/compare-requirements.txt && python3 scripts/compare.py`.",
         "",
         *table,
