@@ -65,12 +65,12 @@ pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if !b.len().is_multiple_of(2) {
         return None;
     }
-    b.chunks_exact(2)
-        .map(|p| match p {
-            [hi, lo] => Some(hex_nibble(*hi)? << 4 | hex_nibble(*lo)?),
-            _ => None,
-        })
-        .collect()
+    let mut out = Vec::with_capacity(b.len() / 2);
+    for pair in b.chunks_exact(2) {
+        let [hi, lo] = pair else { return None };
+        out.push(hex_nibble(*hi)? << 4 | hex_nibble(*lo)?);
+    }
+    Some(out)
 }
 
 /// True when `s` is non-empty hex of either case.

@@ -133,7 +133,10 @@ fn parse_scram(rest: &str) -> Result<Parsed> {
 /// qualifies (v2 needs `=` padding, v3 a `Q`), and a base64 digest of a
 /// declared recipe that happens to start with byte 0 or 1 is not stolen.
 pub(crate) fn parse_aspnet(s: &str) -> Result<Option<Parsed>> {
-    if s.is_empty() || !s.len().is_multiple_of(4) {
+    // Both versions start with byte 0x00 or 0x01, i.e. base64 `A` then
+    // `A`..`f`: anything else (a hex digest, say) is not decoded at all — a
+    // quarter of a bare md5 verify went into this decode before.
+    if s.is_empty() || !s.len().is_multiple_of(4) || !s.starts_with('A') {
         return Ok(None);
     }
     let Some(raw) = b64_decode(s) else { return Ok(None) };
