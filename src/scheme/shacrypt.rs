@@ -19,7 +19,7 @@
 //!
 //! SHA-512 blocks and rounds run on the `rehash-sha512` workspace crate:
 //! on x86-64 with AVX2 and BMI2 its vector-schedule / `rorx` path (one block
-//! 0.77 of `sha2::compress512`), elsewhere `sha2` itself and safe scalar
+//! ~0.8 of `sha2::compress512`), elsewhere `sha2` itself and safe scalar
 //! rounds; `REHASH_SHA512_BACKEND=portable` forces the latter.
 //!
 //! Tested against the spec's vectors, every SHA-crypt vector of both waves,
