@@ -50,27 +50,11 @@ pub(crate) fn crypt64_le(bytes: &[u8]) -> String {
     out
 }
 
-fn hex_nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decode hex of either case.
+/// Decode hex of either case, without data-dependent branches or table
+/// look-ups (RustCrypto `base16ct`): the stored digest's characters do not
+/// show in the verify's timing.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(b.len() / 2);
-    for pair in b.chunks_exact(2) {
-        let [hi, lo] = pair else { return None };
-        out.push(hex_nibble(*hi)? << 4 | hex_nibble(*lo)?);
-    }
-    Some(out)
+    base16ct::mixed::decode_vec(s).ok()
 }
 
 /// True when `s` is non-empty hex of either case.
@@ -153,6 +137,16 @@ mod tests {
         assert_eq!(hex_lower(&[0, 255, 170]), "00ffaa");
         assert!(hex_decode("0g").is_none());
         assert!(hex_decode("0").is_none());
+        assert_eq!(hex_decode("").as_deref(), Some(&[][..]));
+        // Every byte value, in both cases, against the standard library.
+        for b in 0..=255u8 {
+            assert_eq!(hex_decode(&format!("{b:02x}")), Some(vec![b]));
+            assert_eq!(hex_decode(&format!("{b:02X}")), Some(vec![b]));
+        }
+        for c in (0..=255u8).filter(|c| !c.is_ascii_hexdigit()) {
+            let s = String::from_utf8_lossy(&[b'0', c]).into_owned();
+            assert!(s.len() != 2 || hex_decode(&s).is_none(), "{c:#x}");
+        }
     }
 
     #[test]
