@@ -97,19 +97,14 @@ def paired(server, row, peers):
 
 
 def sample(fn):
+    """`fn` alone, sampled as in `paired` (for the unpaired rows)."""
     t = time.perf_counter()
     fn()
-    one = max(time.perf_counter() - t, 5e-8)
-    per = int(min(max(0.002 / one, 1), 100000))
+    per = per_sample((time.perf_counter() - t) * 1e6)
     samples, begin = [], time.perf_counter()
     while len(samples) < 7 or (time.perf_counter() - begin < 1.5 and len(samples) < 200):
-        t = time.perf_counter()
-        for _ in range(per):
-            fn()
-        samples.append((time.perf_counter() - t) * 1e6 / per)
-    samples.sort()
-    q = lambda f: samples[round((len(samples) - 1) * f)]
-    return {"median_us": q(0.5), "p10_us": q(0.1), "p90_us": q(0.9)}
+        samples.append(timed(fn, per))
+    return quantiles(samples)
 
 
 def ops(pw="correct horse battery staple"):

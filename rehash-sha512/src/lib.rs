@@ -124,11 +124,6 @@ impl Schedule {
         }
         Schedule(w)
     }
-
-    /// `K[t] + W[t]` for t in 0..80.
-    pub fn words(&self) -> &[u64; 80] {
-        &self.0
-    }
 }
 
 impl core::fmt::Debug for Schedule {

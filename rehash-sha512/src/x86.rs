@@ -136,61 +136,34 @@ fn compress_block(state: &mut [u64; 8], w: &[u64; 16]) {
         let (lo, hi) = split(_mm_add_epi64(*x, k_pair(2 * i)));
         kw.copy_from_slice(&[lo, hi]);
     }
-    let mut s = *state;
-    // Rounds t..t+16 from kw while W[t+16..t+32] replace x, two words at a
-    // time: each new pair is computed before the two rounds that free its
-    // kw slots and stored after them.
-    macro_rules! step {
-        ($t:expr, $k:literal) => {{
+    // Pair k of a 16-round group starting at round t: the schedule pair
+    // W[t+16+2k..] is computed from x before rounds t+2k and t+2k+1 run on
+    // the kw slots it replaces, and stored after them.
+    macro_rules! sched_pair {
+        ($t:expr, $k:literal, [$a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident]) => {{
             let n = next_pair(x[$k], x[($k + 1) & 7], x[($k + 4) & 7], x[($k + 5) & 7], x[($k + 7) & 7]);
             x[$k] = n;
-            _mm_add_epi64(n, k_pair($t + 16 + 2 * $k))
-        }};
-    }
-    macro_rules! store {
-        ($k:literal, $v:expr) => {{
-            let (lo, hi) = split($v);
+            let y = _mm_add_epi64(n, k_pair($t + 16 + 2 * $k));
+            round512!($a, $b, $c, $d, $e, $f, $g, $h, kw[2 * $k]);
+            round512!($h, $a, $b, $c, $d, $e, $f, $g, kw[2 * $k + 1]);
+            let (lo, hi) = split(y);
             kw[2 * $k] = lo;
             kw[2 * $k + 1] = hi;
         }};
     }
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = s;
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     for i in 0..4usize {
         let t = 16 * i;
-        let y = step!(t, 0);
-        round512!(a, b, c, d, e, f, g, h, kw[0]);
-        round512!(h, a, b, c, d, e, f, g, kw[1]);
-        store!(0, y);
-        let y = step!(t, 1);
-        round512!(g, h, a, b, c, d, e, f, kw[2]);
-        round512!(f, g, h, a, b, c, d, e, kw[3]);
-        store!(1, y);
-        let y = step!(t, 2);
-        round512!(e, f, g, h, a, b, c, d, kw[4]);
-        round512!(d, e, f, g, h, a, b, c, kw[5]);
-        store!(2, y);
-        let y = step!(t, 3);
-        round512!(c, d, e, f, g, h, a, b, kw[6]);
-        round512!(b, c, d, e, f, g, h, a, kw[7]);
-        store!(3, y);
-        let y = step!(t, 4);
-        round512!(a, b, c, d, e, f, g, h, kw[8]);
-        round512!(h, a, b, c, d, e, f, g, kw[9]);
-        store!(4, y);
-        let y = step!(t, 5);
-        round512!(g, h, a, b, c, d, e, f, kw[10]);
-        round512!(f, g, h, a, b, c, d, e, kw[11]);
-        store!(5, y);
-        let y = step!(t, 6);
-        round512!(e, f, g, h, a, b, c, d, kw[12]);
-        round512!(d, e, f, g, h, a, b, c, kw[13]);
-        store!(6, y);
-        let y = step!(t, 7);
-        round512!(c, d, e, f, g, h, a, b, kw[14]);
-        round512!(b, c, d, e, f, g, h, a, kw[15]);
-        store!(7, y);
+        sched_pair!(t, 0, [a, b, c, d, e, f, g, h]);
+        sched_pair!(t, 1, [g, h, a, b, c, d, e, f]);
+        sched_pair!(t, 2, [e, f, g, h, a, b, c, d]);
+        sched_pair!(t, 3, [c, d, e, f, g, h, a, b]);
+        sched_pair!(t, 4, [a, b, c, d, e, f, g, h]);
+        sched_pair!(t, 5, [g, h, a, b, c, d, e, f]);
+        sched_pair!(t, 6, [e, f, g, h, a, b, c, d]);
+        sched_pair!(t, 7, [c, d, e, f, g, h, a, b]);
     }
-    s = [a, b, c, d, e, f, g, h];
+    let mut s = [a, b, c, d, e, f, g, h];
     eight_rounds!(s, |i: usize| kw.get(i).copied().unwrap_or_default());
     eight_rounds!(s, |i: usize| kw.get(8 + i).copied().unwrap_or_default());
     for (x, y) in state.iter_mut().zip(s) {
