@@ -18,7 +18,7 @@
 //! label    = the inner family's scheme label (md5_crypt, md5_hex, …)
 //! setting  = the legacy stored string with its digest zeroed
 //! outer    = an Argon2id PHC string without its leading "$"
-//!            ("argon2id$v=19$m=…,t=…,p=…[,keyid=…]$salt$hash")
+//!            ("argon2id$v=19$m=…,t=…,p=…[,keyid=…]$salt$hash", hash = 32 bytes)
 //! ```
 //! A declared recipe is recorded by its notation; its secret constant, if any,
 //! stays in the policy and is never written into the string.
@@ -30,6 +30,9 @@ use crate::scheme::{Identified, Scheme};
 
 /// The prefix of every wrapped string.
 pub(crate) const PREFIX: &str = "$rehash-wrap$v=1$";
+
+/// The length of W, the outer Argon2id tag, in every wrapped string.
+const OUTER_TAG_LEN: usize = 32;
 
 /// A parsed wrapped string.
 pub(crate) struct Onion {
@@ -79,6 +82,11 @@ impl Onion {
         o.setting = setting.ok_or(Error::malformed(sch, "missing s="))?;
         if o.outer.identified().scheme != Scheme::Argon2id {
             return Err(Error::malformed(sch, "outer hash must be argon2id"));
+        }
+        // rehash writes W with a 32-byte tag and nothing else: a shorter or
+        // longer one (a truncated row, say) is damage, not another hash.
+        if o.outer.expected().len() != OUTER_TAG_LEN {
+            return Err(Error::malformed(sch, "outer hash must have a 32-byte tag"));
         }
         Ok(o)
     }
