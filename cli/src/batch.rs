@@ -91,10 +91,20 @@ pub struct ScanReport {
     pub wrapped: u64,
     /// Rows per scheme and parameter set, most common first.
     pub schemes: Vec<SchemeCount>,
-    /// Rows that could not be read, by id (never by value).
+    /// The hash column's capacity and whether new values fit it (databases
+    /// that declare one).
+    pub column: Option<ColumnFit>,
+    /// Rows that could not be read: how many.
+    pub malformed_rows: u64,
+    /// Rows that could not be read, by id (never by value); the first 10,000.
     pub malformed: Vec<Problem>,
-    /// Groups of row ids sharing one unsalted digest (the same password).
-    pub shared_digests: Vec<Vec<String>>,
+    /// Groups of accounts sharing one unsalted digest (the same password).
+    pub shared_digest_groups: u64,
+    /// Accounts in those groups.
+    pub shared_digest_accounts: u64,
+    /// The groups, largest first, with their row ids (all of them with
+    /// `--json`, the first few in the text report).
+    pub shared_digests: Vec<SharedDigest>,
 }
 
 #[derive(Serialize, Clone)]
@@ -108,9 +118,38 @@ pub struct SchemeCount {
     pub rows: u64,
     /// True when these rows are below policy.
     pub below_policy: bool,
+    /// The longest string `wrap` would write for these rows (rows below policy).
+    pub wrapped_len_max: Option<u64>,
+    /// False when some of those strings would not fit the hash column.
+    pub fits: Option<bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
+/// Whether new values fit the hash column.
+pub struct ColumnFit {
+    /// Most characters the column holds.
+    pub capacity: u64,
+    /// The longest value rehash would write: a wrap, or a new target hash on
+    /// the next login.
+    pub needed: u64,
+    /// The length of a new target hash (written at the next login).
+    pub target_hash_len: u64,
+    /// The statement that makes room, when `needed > capacity`.
+    pub alter: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+/// Accounts sharing one unsalted digest.
+pub struct SharedDigest {
+    /// The scheme label.
+    pub scheme: &'static str,
+    /// How many accounts.
+    pub accounts: u64,
+    /// Their row ids (all with `--json`; the first few otherwise).
+    pub ids: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
 /// A row that could not be processed.
 pub struct Problem {
     /// The row id.
@@ -119,12 +158,32 @@ pub struct Problem {
     pub error: String,
 }
 
+/// Most problem rows kept by id in a report (all are counted).
+const MAX_LISTED: usize = 10_000;
+
+/// Ids shown per shared-digest group in the text report.
+const IDS_SHOWN: usize = 5;
+
+/// A keyed 64-bit fingerprint of an unsalted digest: groups are counted by
+/// fingerprint (8 bytes a row), never by keeping every digest string.
+fn fingerprint(keys: &std::hash::RandomState, scheme: Scheme, hash: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    keys.hash_one((scheme.name(), hash.to_ascii_lowercase()))
+}
+
 /// Read every row and tally it. Hash values are never reported: shared
-/// digests are listed by row ids only.
-pub async fn scan(store: &mut Store, policy: &Policy, batch: usize) -> Result<ScanReport, String> {
+/// digests are listed by row ids only. `full_lists` keeps every id of every
+/// shared-digest group (for `--json`); otherwise the first few of each.
+pub async fn scan(
+    store: &mut Store,
+    policy: &Policy,
+    batch: usize,
+    full_lists: bool,
+) -> Result<ScanReport, String> {
     let mut r = ScanReport::default();
-    let mut by: BTreeMap<(&'static str, String), (u64, bool)> = BTreeMap::new();
-    let mut groups: HashMap<(Scheme, String), Vec<String>> = HashMap::new();
+    let mut by: BTreeMap<(&'static str, String), (u64, bool, u64)> = BTreeMap::new();
+    let keys = std::hash::RandomState::new();
+    let mut prints: Vec<u64> = Vec::new();
     loop {
         let rows = store.next_batch(batch).await?;
         if rows.is_empty() {
@@ -133,7 +192,12 @@ pub async fn scan(store: &mut Store, policy: &Policy, batch: usize) -> Result<Sc
         for row in &rows {
             r.rows += 1;
             match policy.identify(stored(row)) {
-                Err(e) => r.malformed.push(Problem { id: row.id.clone(), error: e.to_string() }),
+                Err(e) => {
+                    r.malformed_rows += 1;
+                    if r.malformed.len() < MAX_LISTED {
+                        r.malformed.push(Problem { id: row.id.clone(), error: e.to_string() });
+                    }
+                }
                 Ok(id) => {
                     let below = below_policy(policy, &id);
                     match id.scheme {
@@ -145,26 +209,84 @@ pub async fn scan(store: &mut Store, policy: &Policy, batch: usize) -> Result<Sc
                     if id.scheme == Scheme::RehashWrap {
                         r.below_policy += 1;
                     }
-                    let e = by.entry((id.scheme.name(), params_text(&id.params))).or_insert((0, below));
+                    let new_len = if below && id.scheme != Scheme::RehashWrap {
+                        policy.wrap_len(stored(row)).map_or(0, |n| n as u64)
+                    } else {
+                        0
+                    };
+                    let e = by.entry((id.scheme.name(), params_text(&id.params))).or_insert((0, below, 0));
                     e.0 += 1;
+                    e.2 = e.2.max(new_len);
                     if unsalted(id.scheme) {
-                        groups
-                            .entry((id.scheme, row.hash.to_ascii_lowercase()))
-                            .or_default()
-                            .push(row.id.clone());
+                        prints.push(fingerprint(&keys, id.scheme, &row.hash));
                     }
                 }
             }
         }
         store.rollback().await?;
     }
+    let capacity = store.capacity().cloned();
     r.schemes = by
         .into_iter()
-        .map(|((scheme, params), (rows, below_policy))| SchemeCount { scheme, params, rows, below_policy })
+        .map(|((scheme, params), (rows, below_policy, len))| SchemeCount {
+            scheme,
+            params,
+            rows,
+            below_policy,
+            wrapped_len_max: (len > 0).then_some(len),
+            fits: capacity.as_ref().filter(|_| len > 0).map(|c| len <= c.chars),
+        })
         .collect();
     r.schemes.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.scheme.cmp(b.scheme)));
-    r.shared_digests = groups.into_values().filter(|ids| ids.len() > 1).collect();
-    r.shared_digests.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    if let Some(c) = capacity {
+        let target = policy.hash_len() as u64;
+        let needed = r.schemes.iter().filter_map(|s| s.wrapped_len_max).max().unwrap_or(0).max(target);
+        r.column = Some(ColumnFit {
+            capacity: c.chars,
+            needed,
+            target_hash_len: target,
+            alter: (needed > c.chars).then(|| c.alter(needed)),
+        });
+    }
+
+    // Shared digests: sort the fingerprints, count runs; a second pass picks
+    // up the ids of the groups only when there are any.
+    prints.sort_unstable();
+    let mut shared: HashMap<u64, (u64, Option<SharedDigest>)> = HashMap::new();
+    for run in prints.chunk_by(|a, b| a == b).filter(|run| run.len() > 1) {
+        shared.insert(run[0], (run.len() as u64, None));
+    }
+    drop(prints);
+    r.shared_digest_groups = shared.len() as u64;
+    r.shared_digest_accounts = shared.values().map(|(n, _)| n).sum();
+    if !shared.is_empty() {
+        store.restart();
+        loop {
+            let rows = store.next_batch(batch).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let Ok(id) = policy.identify(stored(row)) else { continue };
+                if !unsalted(id.scheme) {
+                    continue;
+                }
+                if let Some((n, group)) = shared.get_mut(&fingerprint(&keys, id.scheme, &row.hash)) {
+                    let g = group.get_or_insert_with(|| SharedDigest {
+                        scheme: id.scheme.name(),
+                        accounts: *n,
+                        ids: Vec::new(),
+                    });
+                    if full_lists || g.ids.len() < IDS_SHOWN {
+                        g.ids.push(row.id.clone());
+                    }
+                }
+            }
+            store.rollback().await?;
+        }
+        r.shared_digests = shared.into_values().filter_map(|(_, g)| g).collect();
+        r.shared_digests.sort_by(|a, b| b.accounts.cmp(&a.accounts).then(a.ids.cmp(&b.ids)));
+    }
     r.below_policy_share = if r.rows == 0 { 0.0 } else { r.below_policy as f64 / r.rows as f64 };
     Ok(r)
 }
@@ -175,10 +297,16 @@ pub fn print_scan(r: &ScanReport, source: &str) {
     println!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
     for s in &r.schemes {
         let status = match s.scheme {
-            "disabled" => "locked/unusable (left alone)",
-            "rehash_wrap" => "wrapped (upgrades on login)",
-            _ if s.below_policy => "BELOW POLICY",
-            _ => "at policy",
+            "disabled" => "locked/unusable (left alone)".to_owned(),
+            "rehash_wrap" => "wrapped (upgrades on login)".to_owned(),
+            _ if s.below_policy => match (s.wrapped_len_max, s.fits) {
+                (Some(n), Some(false)) => {
+                    format!("BELOW POLICY; wraps to {n} chars: DOES NOT FIT the column")
+                }
+                (Some(n), _) => format!("BELOW POLICY; wraps to {n} chars at most"),
+                _ => "BELOW POLICY".to_owned(),
+            },
+            _ => "at policy".to_owned(),
         };
         println!("{:<26} {:<26} {:>8}  {status}", s.scheme, s.params, s.rows);
     }
@@ -189,27 +317,48 @@ pub fn print_scan(r: &ScanReport, source: &str) {
         100.0 * (r.below_policy - r.wrapped) as f64 / (r.rows.max(1)) as f64,
         r.wrapped,
         r.disabled,
-        r.malformed.len()
+        r.malformed_rows
     );
+    if let Some(c) = &r.column {
+        match &c.alter {
+            None => println!(
+                "hash column: {} characters; every value rehash writes fits (longest {}, new target hashes {})",
+                c.capacity, c.needed, c.target_hash_len
+            ),
+            Some(alter) => println!(
+                "hash column: {} characters, but rehash needs {} (new target hashes: {}); rows that would not \
+                 fit are refused. To make room:\n  {alter}",
+                c.capacity, c.needed, c.target_hash_len
+            ),
+        }
+    }
     for p in r.malformed.iter().take(20) {
         println!("  row {}: {}", p.id, p.error);
     }
-    if r.malformed.len() > 20 {
-        println!("  … and {} more (use --json for all)", r.malformed.len() - 20);
+    if r.malformed_rows > 20 {
+        println!("  … and {} more (use --json for the first {MAX_LISTED})", r.malformed_rows - 20);
     }
-    for ids in r.shared_digests.iter().take(10) {
+    if r.shared_digest_groups > 0 {
         println!(
-            "  {} accounts share one unsalted digest (same password): rows {}",
-            ids.len(),
-            ids.join(", ")
+            "{} accounts in {} groups share an unsalted digest (the same password); largest groups:",
+            r.shared_digest_accounts, r.shared_digest_groups
         );
+    }
+    for g in r.shared_digests.iter().take(10) {
+        let more = g.accounts.saturating_sub(g.ids.len().min(IDS_SHOWN) as u64);
+        let ids: Vec<&str> = g.ids.iter().take(IDS_SHOWN).map(String::as_str).collect();
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        println!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
+    }
+    if r.shared_digest_groups > 10 {
+        println!("  … and {} more groups (use --json for every id)", r.shared_digest_groups - 10);
     }
 }
 
 #[derive(Serialize, Default, Clone)]
 /// What `rehash wrap` did (or, with `--dry-run`, would do).
 pub struct WrapReport {
-    /// Rows read.
+    /// Rows read (a row read again after a lock or a lost swap counts again).
     pub rows: u64,
     /// Rows holding a rehash wrap.
     pub wrapped: u64,
@@ -221,47 +370,94 @@ pub struct WrapReport {
     pub already_wrapped: u64,
     /// Locked or unusable accounts (left alone).
     pub disabled: u64,
-    /// Rows that could not be processed.
+    /// Empty values in plaintext or encrypted mode (no password: left alone).
+    pub empty: u64,
+    /// Rows that could not be processed (malformed, undecryptable, or their
+    /// write failed).
     pub errors: u64,
-    /// Updates that lost their compare-and-swap to a concurrent change.
+    /// Rows refused because the new value would not fit the hash column.
+    pub too_long: u64,
+    /// Updates that lost their compare-and-swap to a concurrent change (the
+    /// row is read again and redone when it is still below policy).
     pub lost_swaps: u64,
+    /// Rows this run leaves below policy: failed wraps and writes, rows too
+    /// long for the column, and rows given up on after waiting for their
+    /// locks. Non-zero (or any error) makes the exit code 1.
+    pub remaining_below_policy: u64,
+    /// The longest refused value, in characters (for the `ALTER TABLE` hint).
+    pub longest_refused: u64,
+    /// Rows that failed or were refused, by id (the first 10,000).
+    pub problems: Vec<Problem>,
     /// True when nothing was written.
     pub dry_run: bool,
 }
 
 enum Plan {
-    Skip(&'static str),
-    Change { new: String, rehash: bool },
-    Error(String),
+    Skip(Skip),
+    Change {
+        new: String,
+        rehash: bool,
+    },
+    TooLong(usize),
+    /// An error; `true` when the row is known to be below policy (it stays so).
+    Error(String, bool),
 }
 
-fn plan(policy: &Policy, mode: &Mode, row: &Row) -> Plan {
+/// Why a row is left as it is.
+#[derive(Clone, Copy)]
+enum Skip {
+    Disabled,
+    Wrapped,
+    AtPolicy,
+    Empty,
+}
+
+fn plan(policy: &Policy, mode: &Mode, row: &Row, o: &WrapOptions) -> Plan {
+    let fits = |n: usize| o.capacity.is_none_or(|c| n as u64 <= c);
     let pw = match mode {
         Mode::Hashes => {
             return match policy.identify(stored(row)) {
-                Err(e) => Plan::Error(e.to_string()),
-                Ok(id) if id.scheme == Scheme::Disabled => Plan::Skip("disabled"),
-                Ok(id) if id.scheme == Scheme::RehashWrap => Plan::Skip("wrapped"),
-                Ok(id) if !below_policy(policy, &id) => Plan::Skip("at_policy"),
-                Ok(_) => match policy.wrap(stored(row)) {
-                    Ok(new) => Plan::Change { new, rehash: false },
-                    Err(e) => Plan::Error(e.to_string()),
+                Err(e) => Plan::Error(e.to_string(), false),
+                Ok(id) if id.scheme == Scheme::Disabled => Plan::Skip(Skip::Disabled),
+                Ok(id) if id.scheme == Scheme::RehashWrap => Plan::Skip(Skip::Wrapped),
+                Ok(id) if !below_policy(policy, &id) => Plan::Skip(Skip::AtPolicy),
+                Ok(_) => match policy.wrap_len(stored(row)) {
+                    Err(e) => Plan::Error(e.to_string(), true),
+                    Ok(n) if !fits(n) => Plan::TooLong(n),
+                    Ok(_) if o.dry_run => Plan::Change { new: String::new(), rehash: false },
+                    Ok(_) => match policy.wrap(stored(row)) {
+                        Ok(new) => Plan::Change { new, rehash: false },
+                        Err(e) => Plan::Error(e.to_string(), true),
+                    },
                 },
             };
         }
-        // A value that already is a hash at policy was done by an earlier run.
-        _ if policy.identify(row.hash.as_str()).is_ok_and(|id| !below_policy(policy, &id)) => {
-            return Plan::Skip("at_policy")
+        _ if row.hash.is_empty() => return Plan::Skip(Skip::Empty),
+        // Every other value is a password, whatever it looks like (`!…` and
+        // `*…` are not lock markers here), except a target hash an earlier
+        // run wrote.
+        _ if policy.identify(row.hash.as_str()).is_ok_and(|id| {
+            id.scheme.kind() == rehash::Kind::Modern && !policy.target().needs_upgrade(&id)
+        }) =>
+        {
+            return Plan::Skip(Skip::AtPolicy)
         }
         Mode::Plaintext => zeroize::Zeroizing::new(row.hash.as_bytes().to_vec()),
         Mode::Encrypted(cipher, key) => match key.decrypt(*cipher, &row.hash) {
             Ok(pw) => pw,
-            Err(what) => return Plan::Error(format!("cannot decrypt: {what}")),
+            Err(what) => return Plan::Error(format!("cannot decrypt: {what}"), true),
         },
     };
+    let n = policy.hash_len();
+    if !fits(n) {
+        return Plan::TooLong(n);
+    }
+    if o.dry_run {
+        return Plan::Change { new: String::new(), rehash: true };
+    }
     match policy.hash(&pw) {
         Ok(new) => Plan::Change { new, rehash: true },
-        Err(e) => Plan::Error(e.to_string()),
+        Err(e) => Plan::Error(e.to_string(), true),
     }
 }
 
@@ -318,13 +514,26 @@ pub struct WrapOptions {
     pub batch: usize,
     /// Threads for the KDF work.
     pub jobs: usize,
-    /// True when nothing was written.
+    /// True when nothing is written (and no KDF runs: lengths are computed).
     pub dry_run: bool,
     /// No progress output (JSON mode).
     pub quiet: bool,
+    /// The hash column's capacity in characters: longer values are refused.
+    pub capacity: Option<u64>,
+}
+
+fn problem(report: &mut WrapReport, id: &str, error: String, quiet: bool) {
+    if !quiet {
+        eprintln!("row {id}: {error}");
+    }
+    if report.problems.len() < MAX_LISTED {
+        report.problems.push(Problem { id: id.to_owned(), error });
+    }
 }
 
 /// Wrap (or hash) every row below policy, batch by batch, compare-and-swap.
+/// Rows a batch had to skip (locked) or whose swap was lost are read again
+/// before the run ends.
 pub async fn wrap(
     store: &mut Store,
     policy: &Policy,
@@ -334,24 +543,37 @@ pub async fn wrap(
     let total = store.count().await?;
     let mut report = WrapReport { dry_run: o.dry_run, ..WrapReport::default() };
     let mut progress = Progress::new(total, o.quiet);
+    let mut remaining = 0;
     loop {
         let rows = store.next_batch(o.batch).await?;
         if rows.is_empty() {
             break;
         }
-        let plans = tokio::task::block_in_place(|| plan_parallel(policy, mode, &rows, o.jobs));
+        let plans = tokio::task::block_in_place(|| plan_parallel(policy, mode, &rows, o));
         let mut updates = Vec::new();
+        let mut rehashed = Vec::new();
         for (row, p) in rows.iter().zip(plans) {
             report.rows += 1;
             match p {
-                Plan::Skip("disabled") => report.disabled += 1,
-                Plan::Skip("wrapped") => report.already_wrapped += 1,
-                Plan::Skip(_) => report.at_policy += 1,
-                Plan::Error(e) => {
+                Plan::Skip(Skip::Disabled) => report.disabled += 1,
+                Plan::Skip(Skip::Wrapped) => report.already_wrapped += 1,
+                Plan::Skip(Skip::AtPolicy) => report.at_policy += 1,
+                Plan::Skip(Skip::Empty) => report.empty += 1,
+                Plan::TooLong(n) => {
+                    report.too_long += 1;
+                    report.longest_refused = report.longest_refused.max(n as u64);
+                    let cap = o.capacity.unwrap_or_default();
+                    problem(
+                        &mut report,
+                        &row.id,
+                        format!("new value of {n} characters does not fit the column ({cap})"),
+                        o.quiet,
+                    );
+                }
+                Plan::Error(e, below) => {
                     report.errors += 1;
-                    if !o.quiet {
-                        eprintln!("row {}: {e}", row.id);
-                    }
+                    remaining += u64::from(below);
+                    problem(&mut report, &row.id, e, o.quiet);
                 }
                 Plan::Change { new, rehash } => {
                     if rehash {
@@ -360,37 +582,54 @@ pub async fn wrap(
                         report.wrapped += 1;
                     }
                     updates.push(Update { id: row.id.clone(), old: row.hash.clone(), new });
+                    rehashed.push(rehash);
                 }
             }
         }
         if o.dry_run {
             store.rollback().await?;
         } else {
-            let changed = store.commit(&updates).await?;
-            report.lost_swaps += updates.len() as u64 - changed;
+            let out = store.commit(&updates).await?;
+            report.lost_swaps += out.lost;
+            for (id, e) in out.failed {
+                // Planned as a change, but the write did not happen.
+                match updates.iter().position(|u| u.id == id).map(|i| rehashed[i]) {
+                    Some(false) => report.wrapped -= 1,
+                    Some(true) => report.rehashed -= 1,
+                    None => {}
+                }
+                report.errors += 1;
+                remaining += 1;
+                problem(&mut report, &id, e, o.quiet);
+            }
         }
         progress.update(&report, o.quiet);
     }
     progress.finish();
+    let behind = store.left_behind();
+    report.remaining_below_policy = remaining + report.too_long + behind;
     Ok(report)
 }
 
 /// Plan a batch on `jobs` threads.
-fn plan_parallel(policy: &Policy, mode: &Mode, rows: &[Row], jobs: usize) -> Vec<Plan> {
-    let jobs = jobs.clamp(1, rows.len().max(1));
+fn plan_parallel(policy: &Policy, mode: &Mode, rows: &[Row], o: &WrapOptions) -> Vec<Plan> {
+    let jobs = o.jobs.clamp(1, rows.len().max(1));
     let chunk = rows.len().div_ceil(jobs).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(chunk)
             .map(|part| {
-                (part.len(), s.spawn(move || part.iter().map(|r| plan(policy, mode, r)).collect::<Vec<_>>()))
+                (
+                    part.len(),
+                    s.spawn(move || part.iter().map(|r| plan(policy, mode, r, o)).collect::<Vec<_>>()),
+                )
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|(n, h)| {
                 h.join().unwrap_or_else(|_| {
-                    (0..n).map(|_| Plan::Error("worker thread panicked".into())).collect()
+                    (0..n).map(|_| Plan::Error("worker thread panicked".into(), true)).collect()
                 })
             })
             .collect()

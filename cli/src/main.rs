@@ -228,7 +228,8 @@ async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, String> {
     let policy = load_policy(src.policy.as_deref())?;
     let source = source_of(&src)?;
     let mut st = store::Store::open(&source, &columns(&src), store::FileOutput::default(), false).await?;
-    let report = batch::scan(&mut st, &policy, src.batch_size.max(1)).await?;
+    // Reading takes no transaction: large pages keep a scan of millions of rows fast.
+    let report = batch::scan(&mut st, &policy, src.batch_size.max(4096), json).await?;
     st.finish(false).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
@@ -280,7 +281,25 @@ async fn run_wrap(
     let output = store::FileOutput { path: output, in_place };
     let mut st = store::Store::open(&source, &columns(&src), output, true).await?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let opts = batch::WrapOptions { batch: src.batch_size.max(1), jobs, dry_run, quiet: json };
+    let capacity = st.capacity().cloned();
+    if let Some(c) = &capacity {
+        let target = policy.hash_len() as u64;
+        if target > c.chars {
+            return Err(format!(
+                "the hash column holds {} characters but a new target hash has {target}: a login could \
+                 not store its upgrade. Make room first:\n  {}",
+                c.chars,
+                c.alter(target)
+            ));
+        }
+    }
+    let opts = batch::WrapOptions {
+        batch: src.batch_size.max(1),
+        jobs,
+        dry_run,
+        quiet: json,
+        capacity: capacity.as_ref().map(|c| c.chars),
+    };
     let report = batch::wrap(&mut st, &policy, &mode, &opts).await?;
     let written = st.finish(!dry_run && report.wrapped + report.rehashed > 0).await?;
     if json {
@@ -289,7 +308,8 @@ async fn run_wrap(
         let verb = if dry_run { "would change" } else { "changed" };
         println!(
             "rehash wrap {}: {} rows; {verb}: {} wrapped, {} rehashed; left alone: {} at policy, {} already wrapped, \
-             {} locked; {} errors; {} lost to a concurrent change",
+             {} locked, {} empty; {} errors; {} too long for the column; {} lost to a concurrent change \
+             (read again); {} left below policy",
             store::redact(&source),
             report.rows,
             report.wrapped,
@@ -297,16 +317,28 @@ async fn run_wrap(
             report.at_policy,
             report.already_wrapped,
             report.disabled,
+            report.empty,
             report.errors,
-            report.lost_swaps
+            report.too_long,
+            report.lost_swaps,
+            report.remaining_below_policy
         );
+        if report.too_long > 0 {
+            if let Some(c) = &capacity {
+                println!("to make room for the refused rows:\n  {}", c.alter(report.longest_refused));
+            }
+        }
         if let Some(p) = written {
             println!("wrote {}", p.display());
         }
     }
-    // Rows that could not be processed are listed by id and counted; they are
-    // not a failure of the run (use --json and read `errors` to alert on them).
-    Ok(ExitCode::SUCCESS)
+    // Rows left below policy (failed, refused, still locked) are listed by id
+    // and make the exit code 1, so a scheduler notices; 2 is a failed run.
+    Ok(if report.remaining_below_policy > 0 || report.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The policy from `--policy FILE`, or the default.

@@ -128,7 +128,12 @@ async fn sample_database_scan_wrap_scan() {
     assert_eq!(report["disabled"], 1);
     assert_eq!(report["malformed"].as_array().expect("list").len(), 1);
     assert_eq!(report["malformed"][0]["id"], "21");
-    assert_eq!(report["shared_digests"][0].as_array().expect("group").len(), 3);
+    assert_eq!(report["shared_digests"][0]["ids"].as_array().expect("group").len(), 3);
+    assert_eq!(report["shared_digests"][0]["accounts"], 3);
+    assert_eq!(
+        (report["shared_digest_groups"].as_u64(), report["malformed_rows"].as_u64()),
+        (Some(1), Some(1))
+    );
     let text = String::from_utf8_lossy(&scan.stdout);
     assert!(!text.contains("5f4dcc3b"), "scan never prints hash values");
 
@@ -139,12 +144,15 @@ async fn sample_database_scan_wrap_scan() {
     assert!(rows_of(&sqlite_url(&db), "users").await.iter().zip(&original).all(|(a, b)| a.hash == b.hash));
 
     let wrap = rehash(&[&["wrap", dbs, "--json"][..], &COLS].concat());
-    assert!(wrap.status.success());
+    // The malformed row is an error: reported by id, and the exit code says so.
+    assert_eq!(wrap.status.code(), Some(1));
     let wr: Value = serde_json::from_slice(&wrap.stdout).expect("json");
     assert_eq!(
         (wr["wrapped"].as_u64(), wr["disabled"].as_u64(), wr["errors"].as_u64()),
         (Some(19), Some(1), Some(1))
     );
+    assert_eq!(wr["problems"][0]["id"], "21");
+    assert_eq!(wr["remaining_below_policy"], 0, "the malformed row is not known to be below policy");
     assert!(String::from_utf8_lossy(&wrap.stderr).contains("shucked"), "warns once without a pepper");
     let after = rows_of(&sqlite_url(&db), "users").await;
     check_rows(&after, &original, true);
@@ -200,7 +208,9 @@ async fn sigkill_at_any_moment_then_resume() {
         check_rows(&rows_of(&sqlite_url(&db), "users").await, &original, false);
     }
     let done = rehash(&[&["wrap", &dbs, "--json"][..], &COLS].concat());
-    assert!(done.status.success());
+    let rep: Value = serde_json::from_slice(&done.stdout).expect("json");
+    assert_eq!(rep["remaining_below_policy"], 0);
+    assert_eq!(done.status.code(), Some(1), "the sample's malformed rows are errors");
     check_rows(&rows_of(&sqlite_url(&db), "users").await, &original, true);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -374,8 +384,11 @@ async fn postgres_three_workers_wrap_every_row_exactly_once() {
     let (mut wrapped, mut lost) = (0, 0);
     for w in workers {
         let out = w.wait_with_output().expect("wait");
-        assert!(out.status.success());
         let rep: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(rep["remaining_below_policy"], 0, "nothing left behind");
+        // Exit 1 only for the sample's malformed rows (errors, reported by id).
+        let code = if rep["errors"] == 0 { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(code));
         wrapped += rep["wrapped"].as_u64().expect("n");
         lost += rep["lost_swaps"].as_u64().expect("n");
     }
@@ -398,9 +411,9 @@ async fn mariadb_wrap() {
         .env("REHASH_SRC", &url)
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let rep: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(rep["wrapped"], 19);
+    assert_eq!((rep["wrapped"].as_u64(), rep["errors"].as_u64()), (Some(19), Some(1)));
     check_rows(&rows_of(&url, &table).await, &original, true);
     drop_table(&url, &table).await;
 }

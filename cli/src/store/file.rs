@@ -110,6 +110,11 @@ impl FileStore {
         rows
     }
 
+    /// Read from the first row again.
+    pub fn restart(&mut self) {
+        self.next = 0;
+    }
+
     /// Compare-and-swap in memory: a row changes only if it still holds `old`.
     pub fn commit(&mut self, updates: &[Update]) -> u64 {
         let mut changed = 0;

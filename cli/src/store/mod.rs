@@ -55,6 +55,35 @@ pub struct Update {
     pub new: String,
 }
 
+/// The declared capacity of the hash column (PostgreSQL and MySQL; SQLite
+/// enforces none), and how to widen it.
+#[derive(Clone, Debug)]
+pub struct Capacity {
+    /// Most characters the column holds.
+    pub chars: u64,
+    /// The `ALTER TABLE` statement that widens it, `{N}` standing for the width.
+    pub alter_template: String,
+}
+
+impl Capacity {
+    /// The statement that makes the column hold `n` characters.
+    pub fn alter(&self, n: u64) -> String {
+        self.alter_template.replace("{N}", &n.to_string())
+    }
+}
+
+/// What a batch's commit did.
+#[derive(Clone, Debug, Default)]
+pub struct CommitOutcome {
+    /// Rows written (and read back).
+    pub changed: u64,
+    /// Updates that lost their compare-and-swap to a concurrent change (SQL
+    /// stores read those rows again before the run ends).
+    pub lost: u64,
+    /// Rows whose write failed, by id, with the reason.
+    pub failed: Vec<(String, String)>,
+}
+
 /// Where output of a file store goes.
 #[derive(Clone, Debug, Default)]
 pub struct FileOutput {
@@ -160,13 +189,43 @@ impl Store {
         }
     }
 
-    /// Apply compare-and-swap updates for the current batch and commit it;
-    /// returns how many rows changed (the rest lost their swap).
-    pub async fn commit(&mut self, updates: &[Update]) -> Result<u64, String> {
+    /// Apply compare-and-swap updates for the current batch and commit it.
+    pub async fn commit(&mut self, updates: &[Update]) -> Result<CommitOutcome, String> {
         match self {
-            Store::File(f) => Ok(f.commit(updates)),
+            Store::File(f) => {
+                let changed = f.commit(updates);
+                Ok(CommitOutcome { changed, lost: updates.len() as u64 - changed, failed: Vec::new() })
+            }
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.commit(updates).await,
+        }
+    }
+
+    /// The hash column's declared capacity, if the store enforces one.
+    pub fn capacity(&self) -> Option<&Capacity> {
+        match self {
+            Store::File(_) => None,
+            #[cfg(feature = "sql")]
+            Store::Sql(s) => s.capacity(),
+        }
+    }
+
+    /// Rows the store gave up on after retries (locked too long, or changed
+    /// under every swap): they are as they were.
+    pub fn left_behind(&self) -> u64 {
+        match self {
+            Store::File(_) => 0,
+            #[cfg(feature = "sql")]
+            Store::Sql(s) => s.left_behind(),
+        }
+    }
+
+    /// Read from the first row again (for a second pass).
+    pub fn restart(&mut self) {
+        match self {
+            Store::File(f) => f.restart(),
+            #[cfg(feature = "sql")]
+            Store::Sql(s) => s.restart(),
         }
     }
 
