@@ -43,7 +43,7 @@ struct SourceArgs {
     /// Table name (SQL sources).
     #[arg(long, default_value = "users")]
     table: String,
-    /// Integer id column (SQL) or id field (files).
+    /// Id column (SQL: a primary key or unique column: integer, text or UUID) or id field (files).
     #[arg(long, default_value = "id")]
     id_col: String,
     /// Column holding the stored hash (or plaintext / ciphertext).

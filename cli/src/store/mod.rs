@@ -17,7 +17,7 @@ pub use sql::SqlStore;
 pub struct Columns {
     /// Table (SQL stores; optionally `schema.table`).
     pub table: String,
-    /// Integer primary key (SQL) or id field (files).
+    /// Unique id column (SQL: a primary key or unique column of any type) or id field (files).
     pub id: String,
     /// The stored hash (or plaintext/ciphertext in those modes).
     pub hash: String,
@@ -32,7 +32,7 @@ pub struct Columns {
 /// One credential row.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// The row id (an integer for SQL stores).
+    /// The row id, as text.
     pub id: String,
     /// The stored hash (or plaintext / ciphertext in those modes).
     pub hash: String,
@@ -47,7 +47,7 @@ pub struct Row {
 /// A compare-and-swap update: set `new` where the row still holds `old`.
 #[derive(Clone, Debug)]
 pub struct Update {
-    /// The row id (an integer for SQL stores).
+    /// The row id, as text.
     pub id: String,
     /// The value read: the swap happens only if the row still holds it.
     pub old: String,
@@ -217,6 +217,15 @@ impl Store {
             Store::File(_) => 0,
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.left_behind(),
+        }
+    }
+
+    /// The database's plan for the next batch query (SQL stores).
+    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, String> {
+        match self {
+            Store::File(_) => Err("files have no query plan".into()),
+            #[cfg(feature = "sql")]
+            Store::Sql(s) => s.explain_next_batch(n).await,
         }
     }
 

@@ -489,7 +489,9 @@ impl SqlStore {
         self.next_retry(n).await
     }
 
-    async fn next_in_order(&mut self, n: usize) -> Result<Vec<Row>, String> {
+    /// The main pass's batch query (cursor bound first when there is one,
+    /// then the limit).
+    fn batch_sql(&self) -> String {
         let where_after = match self.after {
             None => String::new(),
             Some(_) => format!("WHERE t.{} > {}", self.cols.id, self.id_ph(1)),
@@ -501,15 +503,46 @@ impl SqlStore {
             self.cols.table,
             self.cols.id,
         );
-        let locking = self.lock_rows && self.dialect != Dialect::Sqlite;
-        if locking {
-            // MySQL/MariaDB want the lock clause on the table, not the alias.
+        if self.lock_rows && self.dialect != Dialect::Sqlite {
             sql.push_str(match self.dialect {
                 Dialect::Postgres => " FOR UPDATE OF t SKIP LOCKED",
                 _ => " FOR UPDATE SKIP LOCKED",
             });
         }
-        if self.lock_rows {
+        sql
+    }
+
+    /// The database's plan for the next batch query (`EXPLAIN`), for checking
+    /// that batches walk the id column's index.
+    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, String> {
+        let sql = format!("EXPLAIN {}", self.batch_sql());
+        let mut q = sqlx::query(&sql);
+        if let Some(a) = &self.after {
+            q = q.bind(a.clone());
+        }
+        q = q.bind(i64::try_from(n).unwrap_or(i64::MAX));
+        let rows = q.fetch_all(&mut self.conn).await.map_err(|e| err("explain", e))?;
+        let mut out = String::new();
+        for r in rows {
+            for i in 0..r.len() {
+                if let Ok(Some(v)) = r.try_get::<Option<String>, _>(i) {
+                    out.push_str(&v);
+                    out.push(' ');
+                }
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    async fn next_in_order(&mut self, n: usize) -> Result<Vec<Row>, String> {
+        let sql = self.batch_sql();
+        let locking = self.lock_rows && self.dialect != Dialect::Sqlite;
+        // PostgreSQL and MySQL hold the batch's rows from here to commit.
+        // SQLite reads without a transaction and takes its write lock only
+        // to write (compare-and-swap keeps that safe), so the application's
+        // own writes are not held up while the KDF runs.
+        if locking {
             self.begin().await?;
         }
         let mut q = sqlx::query(&sql);
