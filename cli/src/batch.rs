@@ -164,6 +164,9 @@ const MAX_LISTED: usize = 10_000;
 /// Ids shown per shared-digest group in the text report.
 const IDS_SHOWN: usize = 5;
 
+/// Shared-digest groups shown in the text report.
+const GROUPS_SHOWN: usize = 10;
+
 /// A keyed 64-bit fingerprint of an unsalted digest: groups are counted by
 /// fingerprint (8 bytes a row), never by keeping every digest string.
 fn fingerprint(keys: &std::hash::RandomState, scheme: Scheme, hash: &str) -> u64 {
@@ -252,13 +255,22 @@ pub async fn scan(
     // Shared digests: sort the fingerprints, count runs; a second pass picks
     // up the ids of the groups only when there are any.
     prints.sort_unstable();
-    let mut shared: HashMap<u64, (u64, Option<SharedDigest>)> = HashMap::new();
-    for run in prints.chunk_by(|a, b| a == b).filter(|run| run.len() > 1) {
-        shared.insert(run[0], (run.len() as u64, None));
-    }
+    let mut groups: Vec<(u64, u64)> = prints
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() > 1)
+        .map(|run| (run[0], run.len() as u64))
+        .collect();
     drop(prints);
-    r.shared_digest_groups = shared.len() as u64;
-    r.shared_digest_accounts = shared.values().map(|(n, _)| n).sum();
+    r.shared_digest_groups = groups.len() as u64;
+    r.shared_digest_accounts = groups.iter().map(|g| g.1).sum();
+    // The text report names the largest groups only: keep just those for the
+    // second pass, so memory stays bounded whatever the table holds.
+    if !full_lists {
+        groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+        groups.truncate(GROUPS_SHOWN);
+    }
+    let mut shared: HashMap<u64, (u64, Option<SharedDigest>)> =
+        groups.into_iter().map(|(fp, n)| (fp, (n, None))).collect();
     if !shared.is_empty() {
         store.restart();
         loop {
@@ -344,14 +356,17 @@ pub fn print_scan(r: &ScanReport, source: &str) {
             r.shared_digest_accounts, r.shared_digest_groups
         );
     }
-    for g in r.shared_digests.iter().take(10) {
+    for g in r.shared_digests.iter().take(GROUPS_SHOWN) {
         let more = g.accounts.saturating_sub(g.ids.len().min(IDS_SHOWN) as u64);
         let ids: Vec<&str> = g.ids.iter().take(IDS_SHOWN).map(String::as_str).collect();
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
         println!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
     }
-    if r.shared_digest_groups > 10 {
-        println!("  … and {} more groups (use --json for every id)", r.shared_digest_groups - 10);
+    if r.shared_digest_groups > GROUPS_SHOWN as u64 {
+        println!(
+            "  … and {} more groups (use --json for every id)",
+            r.shared_digest_groups - GROUPS_SHOWN as u64
+        );
     }
 }
 

@@ -80,6 +80,9 @@ enum Command {
         /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Threads that verify (output stays in input order).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        jobs: u16,
     },
     /// Inventory a credential store: rows per scheme and parameters, share below
     /// policy, malformed rows (by id), accounts sharing an unsalted digest.
@@ -145,7 +148,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Verify { input, upgrade, policy } => run_verify(input, upgrade, policy),
+        Command::Verify { input, upgrade, policy, jobs } => run_verify(input, upgrade, policy, jobs.into()),
         Command::Calibrate { target_ms, max_memory, parallelism, threads } => {
             let goal = rehash::calibrate::Goal {
                 target: std::time::Duration::from_millis(target_ms),
@@ -190,7 +193,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
 }
 
-fn run_verify(input: Option<PathBuf>, upgrade: bool, policy: Option<PathBuf>) -> Result<ExitCode, String> {
+fn run_verify(
+    input: Option<PathBuf>,
+    upgrade: bool,
+    policy: Option<PathBuf>,
+    jobs: usize,
+) -> Result<ExitCode, String> {
     let policy = load_policy(policy.as_deref())?;
     let reader: Box<dyn BufRead> = match input {
         Some(path) => Box::new(BufReader::new(
@@ -198,9 +206,10 @@ fn run_verify(input: Option<PathBuf>, upgrade: bool, policy: Option<PathBuf>) ->
         )),
         None => Box::new(BufReader::new(io::stdin().lock())),
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    verify::run(&policy, upgrade, reader, &mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
+    verify::run(&policy, upgrade, jobs, reader, &mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
