@@ -416,7 +416,10 @@ const GENERIC: &str = "--";
 /// The code of a declared recipe's setting: `rc` b64url(notation) `:` rest.
 const RECIPE: &str = "rc";
 
-/// Match `s` against `parts`, collecting the holes' body text.
+/// Match `s` against `parts`, collecting the holes' body text. No
+/// backtracking, so the work is linear in `s`: a hole before another hole
+/// ends at the first occurrence of the literal that follows it (and holds no
+/// `$`); the last hole takes what the fixed-length parts after it leave.
 fn match_parts(s: &str, parts: &[Part], holes: &mut Vec<String>) -> bool {
     let Some((first, more)) = parts.split_first() else { return s.is_empty() };
     match *first {
@@ -427,25 +430,32 @@ fn match_parts(s: &str, parts: &[Part], holes: &mut Vec<String>) -> bool {
         }
         Hole | Text => {
             let last = !more.iter().any(|p| matches!(p, Hole | Text));
-            for end in 0..=s.len() {
-                let (Some(h), Some(r)) = (s.get(..end), s.get(end..)) else { continue };
-                if !last && h.contains('$') {
-                    break;
+            let end = if last {
+                let fixed: usize = more
+                    .iter()
+                    .map(|p| match *p {
+                        Lit(l) => l.len(),
+                        Fill(_, n) => n,
+                        Hole | Text => 0,
+                    })
+                    .sum();
+                s.len().checked_sub(fixed)
+            } else {
+                match more.first() {
+                    Some(Lit(l)) => s.find(l).filter(|e| !s.get(..*e).unwrap_or_default().contains('$')),
+                    _ => None,
                 }
-                let written = match *first {
-                    Text => match text_hole_decode(h) {
-                        Some(t) => t,
-                        None => continue,
-                    },
-                    _ => h.to_owned(),
-                };
-                holes.push(written);
-                if match_parts(r, more, holes) {
-                    return true;
-                }
-                holes.pop();
-            }
-            false
+            };
+            let Some((h, r)) = end.and_then(|e| Some((s.get(..e)?, s.get(e..)?))) else { return false };
+            let written = match *first {
+                Text => match text_hole_decode(h) {
+                    Some(t) => t,
+                    None => return false,
+                },
+                _ => h.to_owned(),
+            };
+            holes.push(written);
+            match_parts(r, more, holes)
         }
     }
 }
@@ -619,6 +629,14 @@ mod tests {
         }
         assert_eq!(rest_encode("x00000y"), "x~0AFy");
         assert!(rest_decode("~").is_err() && rest_decode("~0A").is_err() && rest_decode("~0A!").is_err());
+    }
+
+    #[test]
+    fn hostile_settings_are_matched_in_linear_time() {
+        let s = format!("$scrypt$ln={}", ",r=,p=".repeat(600));
+        let t = std::time::Instant::now();
+        let _ = encode_setting(Scheme::ScryptPasslib, &s, None);
+        assert!(t.elapsed() < std::time::Duration::from_millis(200));
     }
 
     #[test]

@@ -200,6 +200,16 @@ fn wrap_len_is_exact_under_the_default_target() {
 }
 
 #[test]
+fn the_docs_example_verifies() {
+    // docs/wrap.md's example, written by `Policy::wrap` under the default target.
+    let w = "$rw2$m1wHJImwTO$19456,2,1$Is660eiK_Ey0q_2zX_wzcJVshHDVEAsD8SjB14fpHzpFU5FRqj2z5dYdHKHbMI8a";
+    let p = Policy::default();
+    assert_eq!(p.wrap_len("$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0").expect("len"), w.len());
+    assert!(p.verify(b"password", w).expect("verify").is_valid());
+    assert!(!p.verify(b"passwore", w).expect("verify").is_valid());
+}
+
+#[test]
 fn hash_len_is_exact_for_every_target() {
     let weak = |t: Target| Policy::builder().target(t).allow_weak_target_for_tests();
     let pepper = Pepper::new(b"\xffkey-id8", &[7; 32]).expect("pepper");

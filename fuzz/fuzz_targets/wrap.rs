@@ -17,23 +17,23 @@ use rehash_fuzz::{policies, Input};
 const PREFIX: &str = "$rw2$";
 const PREFIX_V1: &str = "$rehash-wrap$v=1$";
 
+/// The row's salt and user columns around another stored string.
+fn with_columns<'a>(hash: &'a str, input: &'a Input<'_>) -> Stored<'a> {
+    let mut s = Stored::new(hash);
+    if let Some(x) = &input.salt {
+        s = s.with_salt(x);
+    }
+    if let Some(u) = &input.user {
+        s = s.with_user(u);
+    }
+    s
+}
+
 fuzz_target!(|data: &[u8]| {
     let input = Input::parse(data);
     let pw = input.password;
     let all = policies();
     let policy = &all[usize::from(pw.first().copied().unwrap_or(0)) % all.len()];
-
-    // The row's salt and user columns around another stored string.
-    let with_columns = |hash: &'_ str| {
-        let mut s = Stored::new(hash);
-        if let Some(x) = &input.salt {
-            s = s.with_salt(x);
-        }
-        if let Some(u) = &input.user {
-            s = s.with_user(u);
-        }
-        s
-    };
 
     // Arbitrary text as a wrapped string of either version.
     let onion = if input.stored.starts_with(PREFIX) || input.stored.starts_with(PREFIX_V1) {
@@ -43,8 +43,8 @@ fuzz_target!(|data: &[u8]| {
     } else {
         format!("{PREFIX}{}", input.stored)
     };
-    let _ = policy.identify(with_columns(&onion)).map_err(|e| e.to_string());
-    if let Ok(v) = policy.verify(pw, with_columns(&onion)) {
+    let _ = policy.identify(with_columns(&onion, &input)).map_err(|e| e.to_string());
+    if let Ok(v) = policy.verify(pw, with_columns(&onion, &input)) {
         assert_eq!(v.identified().scheme, Scheme::RehashWrap);
         assert!(!v.is_valid() || v.needs_upgrade(), "a valid wrapped hash must ask for an upgrade");
     }
@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(wrapped) = policy.wrap(row) else { return };
     assert!(wrapped.starts_with(PREFIX), "wrap output lacks the prefix");
     assert_eq!(policy.wrap_len(row).ok(), Some(wrapped.len()), "wrap_len is not the wrap's length");
-    let id = policy.identify(with_columns(&wrapped)).expect("a fresh wrap identifies");
+    let id = policy.identify(with_columns(&wrapped, &input)).expect("a fresh wrap identifies");
     assert_eq!(id.scheme, Scheme::RehashWrap);
     let &Target::Argon2id { m_kib, t, p } = policy.target() else { unreachable!("argon2id policies") };
     assert!(
@@ -68,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
     wrong.push(b'!');
     for password in [pw, wrong.as_slice()] {
         let original = policy.verify(password, row);
-        let onion = policy.verify(password, with_columns(&wrapped));
+        let onion = policy.verify(password, with_columns(&wrapped, &input));
         if let Ok(o) = &original {
             let w =
                 onion.unwrap_or_else(|e| panic!("the original verified ({o:?}) but its wrap failed: {e}"));
