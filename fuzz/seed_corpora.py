@@ -99,7 +99,7 @@ def main():
     if not vs:
         print(f"seed_corpora: no vectors under {folder}; seeding from the docs only", file=sys.stderr)
     wrap_md = (ROOT / "docs" / "wrap.md").read_text(encoding="utf-8")
-    wrapped = re.findall(r"^\$rehash-wrap\$\S+", wrap_md, re.M)
+    wrapped = re.findall(r"^(?:\$rw2\$|\$rehash-wrap\$)\S+", wrap_md, re.M)
 
     hashes = [v["hash"].encode("utf-8") for v in vs if v.get("hash")]
     write("identify", hashes + [w.encode("utf-8") for w in wrapped])

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::{Error, Result};
 use crate::scheme::{self, Extra, Identified, Kind, Params, Recipe, Scheme};
-use crate::wrap::{Onion, PREFIX as ONION};
+use crate::wrap::{is_wrapped, Onion};
 
 /// Upper bounds on the work a stored string may ask for. A string over any of
 /// them is refused with [`Error::ParameterOutOfRange`] before any hashing or
@@ -586,18 +586,23 @@ impl Policy {
     /// Parameters over the ceilings are an error here too.
     pub fn identify<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<Identified> {
         let stored = stored.into();
-        if stored.hash.starts_with(ONION) {
+        if is_wrapped(stored.hash) {
             let onion = Onion::parse(stored.hash)?;
             onion.outer.check(&self.ceilings)?;
-            self.parse_inner(&onion, &Stored::default())?;
+            self.parse_inner(&onion, &stored)?;
             return Ok(onion.identified());
         }
         Ok(self.parse(&stored)?.identified())
     }
 
     /// The inner legacy hash of a wrapped string, checked against the ceilings.
-    fn parse_inner<'a>(&'a self, o: &'a Onion, _row: &Stored<'a>) -> Result<scheme::Parsed<'a>> {
-        let extra = Extra { salt: o.salt.as_deref(), user: o.user.as_deref() };
+    /// Version 1 strings carry the salt column and user name they were made
+    /// with; version 2 strings use the row's own (`row`), as the legacy hash did.
+    fn parse_inner<'a>(&'a self, o: &'a Onion, row: &Stored<'a>) -> Result<scheme::Parsed<'a>> {
+        let extra = match o.version {
+            1 => Extra { salt: o.salt.as_deref(), user: o.user.as_deref() },
+            _ => Extra { salt: row.salt, user: row.user },
+        };
         let recipes: &[Recipe] = match &o.recipe {
             None => &[],
             Some(n) => {
@@ -615,13 +620,18 @@ impl Policy {
             return Err(Error::malformed(Scheme::RehashWrap, "inner setting does not match its label"));
         }
         inner.check(&self.ceilings)?;
+        // A v2 setting is rebuilt from a template: it must be exactly what
+        // masking the inner hash gives (no digest bytes smuggled in).
+        if o.version >= 2 && inner.masked()? != o.setting {
+            return Err(Error::malformed(Scheme::RehashWrap, "inner setting is not a masked setting"));
+        }
         Ok(inner)
     }
 
-    fn verify_onion(&self, password: &[u8], hash: &str) -> Result<Verification> {
-        let onion = Onion::parse(hash)?;
+    fn verify_onion(&self, password: &[u8], stored: &Stored<'_>) -> Result<Verification> {
+        let onion = Onion::parse(stored.hash)?;
         onion.outer.check(&self.ceilings)?;
-        let inner = self.parse_inner(&onion, &Stored::default())?;
+        let inner = self.parse_inner(&onion, stored)?;
         let digest = inner.derive(password, self.kdf(None))?;
         let secret = match onion.outer.marks().0 {
             None => None,
@@ -640,9 +650,15 @@ impl Policy {
 
     /// Wrap a legacy hash without its password: Argon2id (the target's
     /// parameters, and the current pepper as Argon2's secret input) over the
-    /// legacy digest, stored beside the legacy setting with the digest zeroed.
-    /// The format is documented in `docs/wrap.md`. Locked accounts,
-    /// already wrapped strings and non-Argon2id targets are refused.
+    /// legacy digest, stored beside the legacy setting with the digest zeroed,
+    /// in the compact version 2 format (`$rw2$…`, documented with its family
+    /// codes and lengths in `docs/wrap.md`). Locked accounts, already wrapped
+    /// strings and non-Argon2id targets are refused.
+    ///
+    /// A version 2 string does not copy the row's separate salt column or
+    /// user name: verify it with the same [`Stored::with_salt`] /
+    /// [`Stored::with_user`] as the legacy hash. [`Policy::wrap_len`] tells its
+    /// length beforehand.
     ///
     /// ```
     /// use rehash::{Policy, Scheme, Stored, Target};
@@ -650,15 +666,78 @@ impl Policy {
     /// #     .allow_weak_target_for_tests().build()?;
     /// let md5crypt = "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0"; // "password"
     /// let wrapped = policy.wrap(md5crypt)?;
-    /// assert!(wrapped.starts_with("$rehash-wrap$v=1$inner=md5_crypt,"));
+    /// assert!(wrapped.starts_with("$rw2$m1wHJImwTO$64,1,1$"));
     /// assert!(!wrapped.contains("NsqANW0ddjBi8pF1uTHrw0"));
+    /// assert_eq!(wrapped.len(), policy.wrap_len(md5crypt)?);
     /// let v = policy.verify(b"password", wrapped.as_str())?;
     /// assert!(v.is_valid() && v.needs_upgrade());
     /// # Ok::<(), rehash::Error>(())
     /// ```
     pub fn wrap<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<String> {
         let stored = stored.into();
-        if stored.hash.starts_with(ONION) {
+        let (parsed, mtp) = self.wrap_prepare(&stored)?;
+        let setting = parsed.masked()?;
+        let digest = parsed.expected();
+        let mut salt = Zeroizing::new([0u8; crate::wrap::OUTER_SALT_LEN]);
+        rand::rng().fill_bytes(salt.as_mut_slice());
+        let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+        let secret = pepper.map(|k| k.secret.as_slice());
+        let tag = scheme::argon2::argon2id_raw(
+            &digest,
+            mtp,
+            salt.as_slice(),
+            secret,
+            self.argon2_threads_for(mtp.2),
+        )?;
+        let mut salt_tag = Zeroizing::new(Vec::with_capacity(salt.len() + tag.len()));
+        salt_tag.extend_from_slice(salt.as_slice());
+        salt_tag.extend_from_slice(tag.as_slice());
+        let keyid = pepper.map(|k| k.id.as_slice());
+        Ok(crate::wrap::format_v2(
+            parsed.identified().scheme,
+            &setting,
+            parsed.recipe_notation(),
+            mtp,
+            keyid,
+            &salt_tag,
+        ))
+    }
+
+    /// The exact length, in characters (ASCII, so also bytes), of the string
+    /// [`Policy::wrap`] would write for this row under this policy (target
+    /// parameters and current pepper), computed without running any KDF.
+    /// Errors exactly where `wrap` would. Check it against the column width
+    /// before wrapping.
+    ///
+    /// ```
+    /// use rehash::{Policy, Scheme, Stored};
+    /// let policy = Policy::builder().declare(Scheme::Md5Hex).build()?;
+    /// // Unsalted MD5 under the default target (Argon2id m=19456, t=2, p=1):
+    /// assert_eq!(policy.wrap_len("5f4dcc3b5aa765d61d8327deb882cf99")?, 82); // "$rw2$m5$19456,2,1$" + 64
+    /// assert!(policy.wrap_len("$6$rounds=5000$saltsaltsaltsalt$ZLq5lJH.yfQzSOIsvH4C2ZdMhcbt6p0x6dk0iL6KxmBJdxOyFAdRvIU7rJLhwI6k5Aymq1Q9hH2zNLOqfSyPW/")? <= 128);
+    /// # Ok::<(), rehash::Error>(())
+    /// ```
+    pub fn wrap_len<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<usize> {
+        let stored = stored.into();
+        let (parsed, mtp) = self.wrap_prepare(&stored)?;
+        let setting = parsed.masked()?;
+        let keyid = self.current_pepper.and_then(|i| self.peppers.get(i)).map(|k| k.id.as_slice());
+        let placeholder = [0u8; crate::wrap::OUTER_SALT_LEN + 32];
+        Ok(crate::wrap::format_v2(
+            parsed.identified().scheme,
+            &setting,
+            parsed.recipe_notation(),
+            mtp,
+            keyid,
+            &placeholder,
+        )
+        .len())
+    }
+
+    /// What `wrap` and `wrap_len` check first: not already wrapped, an
+    /// Argon2id target, and a row that parses within the ceilings.
+    fn wrap_prepare<'a>(&'a self, stored: &Stored<'a>) -> Result<(scheme::Parsed<'a>, (u32, u32, u32))> {
+        if is_wrapped(stored.hash) {
             return Err(Error::Unsupported {
                 scheme: Scheme::RehashWrap,
                 what: "the hash is already wrapped",
@@ -667,8 +746,23 @@ impl Policy {
         let Target::Argon2id { m_kib, t, p } = self.target else {
             return Err(Error::InvalidConfig("wrapping uses the Argon2id target".into()));
         };
-        let parsed = self.parse(&stored)?;
-        let scheme = parsed.identified().scheme;
+        let parsed = self.parse(stored)?;
+        if parsed.identified().scheme == Scheme::Disabled {
+            return Err(Error::Unsupported {
+                scheme: Scheme::Disabled,
+                what: "a locked account is never wrapped",
+            });
+        }
+        Ok((parsed, (m_kib, t, p)))
+    }
+
+    /// Wrap in the retired version 1 format (`$rehash-wrap$v=1$…`, salt
+    /// column and user name copied into the string). Only for tests that
+    /// prove version 1 strings still verify; applications call [`Policy::wrap`].
+    #[doc(hidden)]
+    pub fn wrap_v1_for_tests<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<String> {
+        let stored = stored.into();
+        let (parsed, mtp) = self.wrap_prepare(&stored)?;
         let setting = parsed.masked()?;
         let digest = parsed.expected();
         let mut salt = Zeroizing::new([0u8; 16]);
@@ -680,14 +774,19 @@ impl Policy {
         };
         let outer = scheme::argon2::hash_argon2id(
             &digest,
-            (m_kib, t, p),
+            mtp,
             salt.as_slice(),
             &marks,
-            self.argon2_threads_for(p),
+            self.argon2_threads_for(mtp.2),
         )?;
-        let inner =
-            crate::wrap::format_inner(scheme, &setting, stored.salt, stored.user, parsed.recipe_notation());
-        Ok(crate::wrap::join(&inner, &outer))
+        let inner = crate::wrap::format_inner_v1(
+            parsed.identified().scheme,
+            &setting,
+            stored.salt,
+            stored.user,
+            parsed.recipe_notation(),
+        );
+        Ok(crate::wrap::join_v1(&inner, &outer))
     }
 
     /// Check `password` against a stored hash in constant time (with respect
@@ -695,8 +794,8 @@ impl Policy {
     pub fn verify<'a>(&self, password: &[u8], stored: impl Into<Stored<'a>>) -> Result<Verification> {
         self.check_password(password)?;
         let stored = stored.into();
-        if stored.hash.starts_with(ONION) {
-            return self.verify_onion(password, stored.hash);
+        if is_wrapped(stored.hash) {
+            return self.verify_onion(password, &stored);
         }
         let parsed = self.parse(&stored)?;
         let identified = parsed.identified();
@@ -804,6 +903,59 @@ impl Policy {
             }
             Target::Pbkdf2Sha256 { iterations } => {
                 Ok(scheme::pbkdf2::hash_passlib_sha256(password, iterations, salt.as_slice()))
+            }
+        }
+    }
+
+    /// The length, in characters (ASCII, so also bytes), of a new hash from
+    /// [`Policy::hash`] under this policy's target, current pepper and
+    /// normalization, computed without hashing. Every target format has a
+    /// fixed length for fixed parameters (16-byte salt, 32-byte tag or
+    /// bcrypt's 23-byte checksum), so the value is exact, not a bound.
+    /// Check it against the column width before storing new hashes.
+    ///
+    /// ```
+    /// use rehash::{Policy, Target};
+    /// let policy = Policy::default(); // Argon2id m=19456, t=2, p=1
+    /// assert_eq!(policy.hash_len(), "$argon2id$v=19$m=19456,t=2,p=1$".len() + 22 + 1 + 43);
+    /// let bcrypt = Policy::builder().target(Target::Bcrypt { cost: 12 }).build()?;
+    /// assert_eq!(bcrypt.hash_len(), 60);
+    /// # Ok::<(), rehash::Error>(())
+    /// ```
+    pub fn hash_len(&self) -> usize {
+        // base64 without padding of n bytes.
+        let b64 = |n: usize| (n * 4).div_ceil(3);
+        let digits = |v: u64| v.to_string().len();
+        let (salt, tag) = (b64(16), b64(32));
+        match self.target {
+            Target::Argon2id { m_kib, t, p } => {
+                let mut n = "$argon2id$v=19$m=,t=,p=".len()
+                    + digits(m_kib.into())
+                    + digits(t.into())
+                    + digits(p.into());
+                if let Some(k) = self.current_pepper.and_then(|i| self.peppers.get(i)) {
+                    n += ",keyid=".len() + b64(k.id.len());
+                }
+                if let Some(d) = self.normalization.mark() {
+                    n += ",data=".len() + b64(d.len());
+                }
+                n + 1 + salt + 1 + tag
+            }
+            Target::Bcrypt { .. } => 60,
+            Target::BcryptSha256 { cost } => {
+                "$bcrypt-sha256$v=2,t=2b,r=$".len() + digits(cost.into()) + 22 + 1 + 31
+            }
+            Target::Scrypt { log_n, r, p } => {
+                "$scrypt$ln=,r=,p=$".len()
+                    + digits(log_n.into())
+                    + digits(r.into())
+                    + digits(p.into())
+                    + salt
+                    + 1
+                    + tag
+            }
+            Target::Pbkdf2Sha256 { iterations } => {
+                "$pbkdf2-sha256$$".len() + digits(iterations.into()) + salt + 1 + tag
             }
         }
     }

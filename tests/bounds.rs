@@ -67,6 +67,12 @@ fn huge() -> Vec<(String, Option<Scheme>)> {
     v.push(base64(&raw));
     // A wrapped hash whose outer Argon2 asks for 4 GiB.
     v.push(format!("$rehash-wrap$v=1$inner=md5_hex,s=MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA$argon2id$v=19$m=4294967295,t=2,p=1${salt}${tag}"));
+    // The same in version 2, and one whose inner sha512-crypt asks for 2^32-1 rounds.
+    let st = "A".repeat(64);
+    v.push(format!("$rw2$m5$4294967295,2,1${st}"));
+    v.push(format!("$rw2$m5$19456,4294967295,4294967295${st}"));
+    v.push(format!("$rw2$6r4294967295$saltsalt$19456,2,1${st}"));
+    v.push(format!("$rw2$--md5_crypt:$1$salt$~.__$19456,2,1${st}"));
     v.into_iter().map(|s| (s, None)).collect()
 }
 

@@ -259,6 +259,22 @@ pub(crate) struct Marks<'a> {
     pub data: Option<&'a [u8]>,
 }
 
+/// The raw 32-byte Argon2id v19 tag of `password` (the outer hash of a
+/// version 2 wrapped string), with an optional secret (pepper) input.
+pub(crate) fn argon2id_raw(
+    password: &[u8],
+    (m, t, p): (u32, u32, u32),
+    salt: &[u8],
+    secret: Option<&[u8]>,
+    threads: u32,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let inputs = Inputs { password, salt, secret: secret.unwrap_or_default(), ad: &[] };
+    let mut out = Zeroizing::new([0u8; 32]);
+    run(Algorithm::Argon2id, Version::V0x13, (m, t, p), &inputs, out.as_mut_slice(), threads)
+        .map_err(|e| Error::InvalidConfig(format!("argon2: {e}")))?;
+    Ok(out)
+}
+
 /// A new `$argon2id$v=19$…` string with a 32-byte tag.
 pub(crate) fn hash_argon2id(
     password: &[u8],

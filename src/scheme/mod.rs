@@ -174,7 +174,7 @@ catalogue! {
     PostgresScramSha256: "postgres_scram_sha256", Some(28600), Legacy, false, "`SCRAM-SHA-256$iter:salt$StoredKey:ServerKey` (pg_authid)";
     AspnetIdentityV2: "aspnet_identity_v2", None, Legacy, false, "base64 of 0x00 . salt . PBKDF2-HMAC-SHA1(1000 iterations)";
     AspnetIdentityV3: "aspnet_identity_v3", None, Legacy, false, "base64 of 0x01 . prf . iterations . salt length . salt . subkey";
-    RehashWrap: "rehash_wrap", None, Legacy, false, "`$rehash-wrap$v=1$…`: Argon2id over a legacy digest (rehash's onion)";
+    RehashWrap: "rehash_wrap", None, Legacy, false, "`$rw2$…` (`$rehash-wrap$v=1$…` before): Argon2id over a legacy digest (rehash's onion)";
     Recipe: "recipe", None, Legacy, true, "an application's own salted digest, declared as a recipe";
 }
 

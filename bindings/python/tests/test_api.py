@@ -57,7 +57,7 @@ def test_default_policy_and_module_helpers():
 
 def test_wrap(policy):
     wrapped = rehash.wrap(MD5CRYPT)
-    assert wrapped.startswith("$rehash-wrap$") and "NsqANW0ddjBi8pF1uTHrw0" not in wrapped
+    assert wrapped.startswith("$rw2$m1") and "NsqANW0ddjBi8pF1uTHrw0" not in wrapped
     valid, new_hash = policy.verify_and_upgrade("password", wrapped)
     assert valid and new_hash.startswith("$argon2id$")
     with pytest.raises(rehash.RehashError):

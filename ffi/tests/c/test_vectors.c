@@ -381,7 +381,7 @@ static void error_paths(const rehash_policy *policy) {
               "needs_upgrade(target hash) = 0", NULL);
         rehash_string_free(h);
         rc = rehash_wrap(policy, MD5CRYPT, NULL, NULL, NULL, &wrapped, &err);
-        check(rc == REHASH_OK && wrapped && strncmp(wrapped, "$rehash-wrap$", 13) == 0 &&
+        check(rc == REHASH_OK && wrapped && strncmp(wrapped, "$rw2$m1", 7) == 0 &&
                   !strstr(wrapped, "NsqANW0ddjBi8pF1uTHrw0"),
               "wrap md5_crypt", NULL);
         rc = rehash_verify_and_upgrade(policy, PW, PW_LEN, wrapped, NULL, NULL, NULL, &nh, NULL);
