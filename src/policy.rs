@@ -1004,16 +1004,6 @@ impl Policy {
             .ok_or_else(|| Error::UnknownPepper { key_id: String::from_utf8_lossy(id).into_owned() })
     }
 
-    /// TEMPORARY (replaced by the wrap-v2 branch).
-    pub fn wrap_len<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<usize> {
-        self.wrap(stored).map(|s| s.len())
-    }
-
-    /// TEMPORARY (replaced by the wrap-v2 branch).
-    pub fn hash_len(&self) -> usize {
-        self.hash(b"x").map_or(0, |s| s.len())
-    }
-
     fn check_password(&self, password: &[u8]) -> Result<()> {
         if password.len() > self.max_password_bytes {
             return Err(Error::PasswordTooLong { len: password.len(), max: self.max_password_bytes });

@@ -97,7 +97,7 @@ fn check_rows(rows: &[DbRow], original: &[DbRow], must_be_done: bool) {
             }
             continue;
         }
-        assert!(r.hash.starts_with("$rehash-wrap$v=1$"), "row {} holds neither original nor wrap", r.id);
+        assert!(r.hash.starts_with("$rw2$"), "row {} holds neither original nor wrap", r.id);
         let mut s = Stored::new(&r.hash);
         if let Some(x) = &r.salt {
             s = s.with_salt(x);
@@ -236,14 +236,14 @@ fn files_are_written_anew_never_in_place_by_surprise() {
             let v: Value = serde_json::from_str(out.lines().next().expect("line")).expect("json");
             v["hash"].as_str().expect("hash").to_owned()
         };
-        assert!(wrapped.starts_with("$rehash-wrap$v=1$"), "{out}");
+        assert!(wrapped.starts_with("$rw2$"), "{out}");
         assert!(Policy::default().verify(b"password", wrapped.as_str()).expect("verify").is_valid());
     }
     assert!(std::fs::read_to_string(dir.join("users.rehash.csv")).expect("csv").contains("2,!locked,b"));
     // --in-place replaces the input, atomically.
     let o = rehash(&["wrap", csv.to_str().expect("p"), "--in-place", "--json"]);
     assert!(o.status.success());
-    assert!(std::fs::read_to_string(&csv).expect("csv").contains("$rehash-wrap$"));
+    assert!(std::fs::read_to_string(&csv).expect("csv").contains("$rw2$"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
