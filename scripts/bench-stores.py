@@ -28,7 +28,8 @@ import sqlite3
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE = "bench_auth_user"
-# Real strings from ../shared/vectors (valid_invalid.jsonl).
+# Real strings from ../shared/vectors (valid_invalid.jsonl); the Argon2id one
+# with its parameters set to the default policy's, so it counts at policy.
 STRINGS = [
     "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0",
     "$H$BbOpup1BA54sR/CHTnTBkfZZN4hJt2.",
@@ -80,7 +81,7 @@ def load_mysql(url, n):
             (u.path or "/test")[1:]]
     if u.password:
         conn.insert(1, f"-p{u.password}")
-    elt = "ELT(1 + seq % %d, %s)" % (len(STRINGS), ",".join("'" + s + "'" for s in STRINGS))
+    elt = "ELT(1 + seq %% %d, %s)" % (len(STRINGS), ",".join("'" + s + "'" for s in STRINGS))
     sql = f"""
     DROP TABLE IF EXISTS {TABLE};
     CREATE TABLE {TABLE} (id bigint PRIMARY KEY, password varchar(128) NOT NULL);
