@@ -60,8 +60,11 @@ pub struct Update {
 pub struct FileOutput {
     /// Explicit output path.
     pub path: Option<PathBuf>,
-    /// Replace the input file (atomically).
+    /// Replace the input file (atomically; through a symbolic link, the file
+    /// it points to).
     pub in_place: bool,
+    /// Write nothing, whatever else is set (`--dry-run`).
+    pub dry_run: bool,
 }
 
 /// An open store.
@@ -179,7 +182,7 @@ impl Store {
         }
     }
 
-    /// Write file output (atomically) and close.
+    /// Write file output (atomically; never in a dry run) and close.
     pub async fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
         match self {
             Store::File(f) => f.finish(changed),
