@@ -57,8 +57,8 @@ fn index_ids(
     col: &str,
     ids: impl Iterator<Item = (u64, Option<String>)>,
 ) -> Result<HashMap<String, usize>, String> {
-    let mut index = HashMap::new();
-    let mut first_line = HashMap::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut lines = Vec::new();
     for (i, (line, id)) in ids.enumerate() {
         let id = match id {
             Some(id) if !id.trim().is_empty() => id,
@@ -68,13 +68,14 @@ fn index_ids(
                 ))
             }
         };
-        if let Some(first) = first_line.get(&id) {
+        if let Some(&first) = index.get(&id) {
+            let first = lines[first];
             return Err(format!(
                 "{path}:{line}: duplicate id `{id}` (first on line {first}); ids must be unique"
             ));
         }
-        first_line.insert(id.clone(), line);
         index.insert(id, i);
+        lines.push(line);
     }
     Ok(index)
 }
@@ -83,17 +84,22 @@ impl FileStore {
     /// Read the file at `path` (CSV when it ends in `.csv`, else JSON lines);
     /// the output will get its permission bits.
     pub fn open(path: &str, cols: &Columns, output: FileOutput) -> Result<FileStore, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        // Read and stat the same open file: its mode is the one of these bytes.
+        let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(|e| format!("{path}: {e}"))?;
         let csv = path.to_ascii_lowercase().ends_with(".csv");
         let mut store = FileStore::parse(path, &text, csv, cols, output)?;
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let meta = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
-            use std::os::unix::fs::MetadataExt;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
             store.input_mode = Some(meta.permissions().mode() & 0o777);
             store.input_owner = Some((meta.uid(), meta.gid()));
         }
+        #[cfg(not(unix))]
+        let _ = meta;
         Ok(store)
     }
 
