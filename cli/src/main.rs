@@ -287,7 +287,7 @@ async fn run_wrap(
         );
     }
     let source = source_of(&src)?;
-    let output = store::FileOutput { path: output, in_place };
+    let output = store::FileOutput { path: output, in_place, dry_run };
     let mut st = store::Store::open(&source, &columns(&src), output, true).await?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let capacity = st.capacity().cloned();

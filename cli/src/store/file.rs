@@ -2,7 +2,21 @@
 //! goes to a new file written beside the target and renamed into place, so a
 //! crash leaves either no output or a complete one, and the input is replaced
 //! only with `--in-place`.
+//!
+//! Every row must carry a unique, non-empty id (the compare-and-swap updates
+//! find their row by it): a file with a missing, empty or repeated id is
+//! refused when it is opened, naming the first offending line.
+//!
+//! The output keeps the input's permission bits (0600 when there is no input
+//! file to copy them from) and, where the system allows it (root), its owner
+//! and group. The temporary file is created exclusively
+//! (`O_EXCL`) under a random name in the target's folder, its mode is set
+//! before any data is written, and it is fsynced, renamed over the target and
+//! the folder fsynced. `--in-place` on a symbolic link replaces the file the
+//! link points to (the link stays); any other output path that is a link is
+//! replaced by the new file, never written through.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,9 +30,15 @@ enum Body {
 /// A CSV or JSON-lines file held in memory.
 pub struct FileStore {
     input: PathBuf,
+    /// The input's permission bits, to give the output (unix).
+    input_mode: Option<u32>,
+    /// The input's owner and group, to give the output if we may (unix).
+    input_owner: Option<(u32, u32)>,
     output: FileOutput,
     cols: Columns,
     body: Body,
+    /// Row index of each id (ids are unique: checked at open).
+    index: HashMap<String, usize>,
     next: usize,
 }
 
@@ -30,16 +50,63 @@ fn field(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// The id → row map, or an error naming the first row (by its line number in
+/// the file) whose id is missing, empty or already seen.
+fn index_ids(
+    path: &str,
+    col: &str,
+    ids: impl Iterator<Item = (u64, Option<String>)>,
+) -> Result<HashMap<String, usize>, String> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut lines = Vec::new();
+    for (i, (line, id)) in ids.enumerate() {
+        let id = match id {
+            Some(id) if !id.trim().is_empty() => id,
+            _ => {
+                return Err(format!(
+                    "{path}:{line}: empty or missing id (field `{col}`); every row needs one"
+                ))
+            }
+        };
+        if let Some(&first) = index.get(&id) {
+            let first = lines[first];
+            return Err(format!(
+                "{path}:{line}: duplicate id `{id}` (first on line {first}); ids must be unique"
+            ));
+        }
+        index.insert(id, i);
+        lines.push(line);
+    }
+    Ok(index)
+}
+
 impl FileStore {
-    /// Read the file at `path` (CSV when it ends in `.csv`, else JSON lines).
+    /// Read the file at `path` (CSV when it ends in `.csv`, else JSON lines);
+    /// the output will get its permission bits.
     pub fn open(path: &str, cols: &Columns, output: FileOutput) -> Result<FileStore, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        // Read and stat the same open file: its mode is the one of these bytes.
+        let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(|e| format!("{path}: {e}"))?;
         let csv = path.to_ascii_lowercase().ends_with(".csv");
-        FileStore::parse(path, &text, csv, cols, output)
+        let mut store = FileStore::parse(path, &text, csv, cols, output)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            store.input_mode = Some(meta.permissions().mode() & 0o777);
+            store.input_owner = Some((meta.uid(), meta.gid()));
+        }
+        #[cfg(not(unix))]
+        let _ = meta;
+        Ok(store)
     }
 
     /// Read `text` as CSV (`csv`) or JSON lines; `path` names it in errors
-    /// and decides where output goes.
+    /// and decides where output goes (which is created with mode 0600: there
+    /// is no input file to copy permissions from). Rows with a missing, empty
+    /// or repeated id are refused.
     pub fn parse(
         path: &str,
         text: &str,
@@ -48,7 +115,7 @@ impl FileStore {
         output: FileOutput,
     ) -> Result<FileStore, String> {
         let input = PathBuf::from(path);
-        let body = if csv {
+        let (body, index) = if csv {
             let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
             let headers = r.headers().map_err(|e| format!("{path}: {e}"))?.clone();
             let records = r.records().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{path}: {e}"))?;
@@ -57,20 +124,44 @@ impl FileStore {
                     return Err(format!("{path}: no column `{c}` in the header"));
                 }
             }
-            Body::Csv { headers, records }
+            let at = headers.iter().position(|h| h == cols.id).unwrap_or_default();
+            let index = index_ids(
+                path,
+                &cols.id,
+                records.iter().map(|r| (r.position().map_or(0, |p| p.line()), r.get(at).map(str::to_owned))),
+            )?;
+            (Body::Csv { headers, records }, index)
         } else {
             let mut records = Vec::new();
+            let mut lines = Vec::new();
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
                 let v: serde_json::Value =
                     serde_json::from_str(line).map_err(|_| format!("{path}:{}: not a JSON object", i + 1))?;
                 match v {
-                    serde_json::Value::Object(m) => records.push(m),
+                    serde_json::Value::Object(m) => {
+                        records.push(m);
+                        lines.push(i as u64 + 1);
+                    }
                     _ => return Err(format!("{path}:{}: not a JSON object", i + 1)),
                 }
             }
-            Body::Jsonl { records }
+            let index = index_ids(
+                path,
+                &cols.id,
+                lines.into_iter().zip(records.iter().map(|r| r.get(&cols.id).and_then(field))),
+            )?;
+            (Body::Jsonl { records }, index)
         };
-        Ok(FileStore { input, output, cols: cols.clone(), body, next: 0 })
+        Ok(FileStore {
+            input,
+            input_mode: None,
+            input_owner: None,
+            output,
+            cols: cols.clone(),
+            body,
+            index,
+            next: 0,
+        })
     }
 
     /// Rows in the store.
@@ -94,7 +185,7 @@ impl FileStore {
     fn row(&self, i: usize) -> Row {
         let opt = |c: &Option<String>| c.as_deref().and_then(|c| self.get(i, c));
         Row {
-            id: self.get(i, &self.cols.id).unwrap_or_else(|| format!("line{}", i + 1)),
+            id: self.get(i, &self.cols.id).unwrap_or_default(),
             hash: self.get(i, &self.cols.hash).unwrap_or_default(),
             salt: opt(&self.cols.salt),
             user: opt(&self.cols.user),
@@ -118,13 +209,8 @@ impl FileStore {
     /// Compare-and-swap in memory: a row changes only if it still holds `old`.
     pub fn commit(&mut self, updates: &[Update]) -> u64 {
         let mut changed = 0;
-        let n = self.count() as usize;
         for u in updates {
-            let Some(i) =
-                (0..n).rev().find(|&i| self.get(i, &self.cols.id).as_deref() == Some(u.id.as_str()))
-            else {
-                continue;
-            };
+            let Some(&i) = self.index.get(&u.id) else { continue };
             if self.get(i, &self.cols.hash).as_deref() != Some(u.old.as_str()) {
                 continue;
             }
@@ -152,26 +238,28 @@ impl FileStore {
         changed
     }
 
-    /// The output path: `--output`, the input with `--in-place`, or
+    /// The output path: `--output`, the input with `--in-place` (the file a
+    /// symbolic link points to, so the link stays a link), or
     /// `<stem>.rehash.<ext>` beside the input.
-    fn target(&self) -> PathBuf {
+    fn target(&self) -> Result<PathBuf, String> {
         if let Some(p) = &self.output.path {
-            return p.clone();
+            return Ok(p.clone());
         }
         if self.output.in_place {
-            return self.input.clone();
+            return std::fs::canonicalize(&self.input).map_err(|e| format!("{}: {e}", self.input.display()));
         }
         let stem = self.input.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
         let ext = self.input.extension().and_then(|s| s.to_str()).unwrap_or("out");
-        self.input.with_file_name(format!("{stem}.rehash.{ext}"))
+        Ok(self.input.with_file_name(format!("{stem}.rehash.{ext}")))
     }
 
-    /// Write the output file atomically, if anything changed or an output path was given.
+    /// Write the output file atomically, if anything changed or an output
+    /// path was given; never in a dry run.
     pub fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
-        if !changed && self.output.path.is_none() {
+        if self.output.dry_run || (!changed && self.output.path.is_none()) {
             return Ok(None);
         }
-        let target = self.target();
+        let target = self.target()?;
         let mut out = Vec::new();
         match &self.body {
             Body::Csv { headers, records } => {
@@ -189,21 +277,60 @@ impl FileStore {
                 }
             }
         }
-        write_atomically(&target, &out)?;
+        write_atomically(&target, &out, self.input_mode.unwrap_or(0o600), self.input_owner)?;
         Ok(Some(target))
     }
 }
 
-/// Write to a temporary file in the target's folder, fsync, rename over the
-/// target, fsync the folder: readers see the old file or the new one, whole.
-fn write_atomically(target: &Path, data: &[u8]) -> Result<(), String> {
+/// Create a new file in `dir` named `.<name>.<suffix>.tmp` with a fresh
+/// `suffix()` (random in use), exclusively (a file or link already there is
+/// never opened), readable and writable by its owner only.
+fn create_temp(
+    dir: &Path,
+    name: &str,
+    mut suffix: impl FnMut() -> u64,
+) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let suffix = suffix();
+        let tmp = dir.join(format!(".{name}.{suffix:016x}.tmp"));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}
+
+/// Write to a new temporary file in the target's folder (owner `owner` if the
+/// system lets us, and mode `mode`, set before the data goes in), fsync,
+/// rename over the target, fsync the folder: readers see the old file or the
+/// new one, whole.
+fn write_atomically(target: &Path, data: &[u8], mode: u32, owner: Option<(u32, u32)>) -> Result<(), String> {
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let (mut f, tmp) = create_temp(dir, name, || rand::Rng::random(&mut rand::rng()))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Some((uid, gid)) = owner {
+                // Best effort: only root may give a file away.
+                let _ = std::os::unix::fs::fchown(&f, Some(uid), Some(gid));
+            }
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
+        #[cfg(not(unix))]
+        let _ = (mode, owner);
         f.write_all(data)?;
         f.sync_all()?;
+        drop(f);
         std::fs::rename(&tmp, target)?;
         std::fs::File::open(dir)?.sync_all()
     })();
@@ -211,4 +338,102 @@ fn write_atomically(target: &Path, data: &[u8]) -> Result<(), String> {
         let _ = std::fs::remove_file(&tmp);
     }
     res.map_err(|e| format!("{}: {e}", target.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("rehash-file-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        d
+    }
+
+    fn cols() -> Columns {
+        Columns {
+            table: "users".into(),
+            id: "id".into(),
+            hash: "hash".into(),
+            salt: None,
+            user: None,
+            scheme: None,
+        }
+    }
+
+    #[test]
+    fn temp_names_are_random_and_a_planted_link_is_never_opened() {
+        let dir = tmpdir("temp");
+        let (_a, pa) = create_temp(&dir, "users.csv", || rand::Rng::random(&mut rand::rng())).expect("temp");
+        let (_b, pb) = create_temp(&dir, "users.csv", || rand::Rng::random(&mut rand::rng())).expect("temp");
+        assert_ne!(pa, pb);
+        let name = pa.file_name().and_then(|n| n.to_str()).expect("name");
+        assert!(name.starts_with(".users.csv.") && name.ends_with(".tmp") && name.len() == 31, "{name}");
+        // A link planted at the first name tried is skipped, not followed.
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "keep").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&victim, dir.join(format!(".users.csv.{:016x}.tmp", 7))).expect("symlink");
+        #[cfg(not(unix))]
+        std::fs::write(dir.join(format!(".users.csv.{:016x}.tmp", 7)), "planted").expect("write");
+        let mut tries = [7u64, 7, 8].into_iter();
+        let (mut f, p) = create_temp(&dir, "users.csv", || tries.next().expect("suffix")).expect("temp");
+        assert_eq!(p, dir.join(format!(".users.csv.{:016x}.tmp", 8)));
+        f.write_all(b"new").expect("write");
+        assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_without_an_input_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tmpdir("mode");
+        let out = dir.join("out.csv");
+        let output = FileOutput { path: Some(out.clone()), ..FileOutput::default() };
+        let st = FileStore::parse("nowhere/in.csv", "id,hash\n1,x\n", true, &cols(), output).expect("parse");
+        assert_eq!(st.finish(false).expect("finish"), Some(out.clone()));
+        assert_eq!(std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&out).expect("read"), "id,hash\n1,x\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ids_must_be_unique_and_present() {
+        let err =
+            |csv: bool, text: &str| FileStore::parse("f", text, csv, &cols(), FileOutput::default()).err();
+        assert_eq!(
+            err(true, "id,hash\n1,a\n2,b\n1,c\n").as_deref(),
+            Some("f:4: duplicate id `1` (first on line 2); ids must be unique")
+        );
+        assert_eq!(
+            err(true, "id,hash\n1,a\n,b\n").as_deref(),
+            Some("f:3: empty or missing id (field `id`); every row needs one")
+        );
+        // A quoted field spanning lines: the line where the record starts.
+        assert_eq!(
+            err(true, "id,hash\n1,\"a\nb\"\n1,c\n").as_deref(),
+            Some("f:4: duplicate id `1` (first on line 2); ids must be unique")
+        );
+        assert_eq!(
+            err(false, "{\"id\":1,\"hash\":\"a\"}\n\n{\"id\":\"1\",\"hash\":\"b\"}\n").as_deref(),
+            Some("f:3: duplicate id `1` (first on line 1); ids must be unique")
+        );
+        for bad in ["{\"hash\":\"a\"}", "{\"id\":null,\"hash\":\"a\"}", "{\"id\":\" \",\"hash\":\"a\"}"] {
+            assert_eq!(
+                err(false, &format!("{{\"id\":1,\"hash\":\"a\"}}\n{bad}\n")).as_deref(),
+                Some("f:2: empty or missing id (field `id`); every row needs one"),
+                "{bad}"
+            );
+        }
+        // Unique ids: each update finds its own row.
+        let mut st = FileStore::parse("f", "id,hash\n1,a\n2,b\n3,c\n", true, &cols(), FileOutput::default())
+            .expect("parse");
+        assert_eq!(st.next_batch(10).len(), 3);
+        let up = |id: &str, old: &str| Update { id: id.into(), old: old.into(), new: format!("new{id}") };
+        assert_eq!(st.commit(&[up("2", "b"), up("3", "x"), up("9", "c")]), 1);
+        assert_eq!(st.get(1, "hash").as_deref(), Some("new2"));
+        assert_eq!(st.get(2, "hash").as_deref(), Some("c"));
+    }
 }

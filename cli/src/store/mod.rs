@@ -89,8 +89,11 @@ pub struct CommitOutcome {
 pub struct FileOutput {
     /// Explicit output path.
     pub path: Option<PathBuf>,
-    /// Replace the input file (atomically).
+    /// Replace the input file (atomically; through a symbolic link, the file
+    /// it points to).
     pub in_place: bool,
+    /// Write nothing, whatever else is set (`--dry-run`).
+    pub dry_run: bool,
 }
 
 /// An open store.
@@ -102,18 +105,92 @@ pub enum Store {
     Sql(SqlStore),
 }
 
-/// `url` with any password replaced by `***`, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
+/// `text` with every secret in it replaced by `***`, for messages: the
+/// password of each `scheme://user:password@host` URL, and the value of each
+/// `password=`, `sslpassword=` (any case, also as `ssl-password`, `passwd`,
+/// `pwd`, or any key naming a secret or token) parameter. `text` is a bare URL
+/// or any message quoting URLs (a database driver's error, say); in a message
+/// a URL ends at white space or a quote. Key-file parameters (`sslkey`,
+/// `ssl-key`) hold a path, not a secret, and are kept.
+pub fn redact(text: &str) -> String {
+    let bare = text.find("://").is_some_and(|p| {
+        p > 0 && text[..p].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    redact_params(&redact_userinfo(text, bare), bare)
+}
+
+/// The password of each URL's user information replaced by `***`.
+fn redact_userinfo(text: &str, bare: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(p) = rest.find("://") {
+        let (head, after) = rest.split_at(p + 3);
+        out.push_str(head);
+        let end = if bare {
+            after.len()
+        } else {
+            after
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
+                .unwrap_or(after.len())
+        };
+        let token = &after[..end];
+        // The user information ends at the last `@` before the query, or (a
+        // password holding a raw `?`) at the last `@` of all.
+        let query = token.find('?').unwrap_or(token.len());
+        let at = token[..query].rfind('@').or_else(|| token.rfind('@'));
+        match at.and_then(|at| token[..at].find(':').map(|colon| (colon, at))) {
+            Some((colon, at)) => {
+                out.push_str(&token[..=colon]);
+                out.push_str("***");
+                out.push_str(&token[at..]);
             }
+            None => out.push_str(token),
         }
-        _ => url.to_owned(),
+        rest = &after[end..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a parameter named `key` holds a secret.
+fn secret_key(key: &str) -> bool {
+    let k: String = key.chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_ascii_lowercase();
+    k.ends_with("password")
+        || k.ends_with("passwd")
+        || k == "pwd"
+        || k == "pass"
+        || k.contains("secret")
+        || k.contains("token")
+}
+
+/// The value of each secret `key=value` parameter replaced by `***`; a value
+/// ends at `&`, `#` or (in a message) white space or a quote.
+fn redact_params(text: &str, bare: bool) -> String {
+    let is_key = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let key_start = rest[..eq]
+            .rfind(|c: char| !is_key(c))
+            .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+        let (head, value) = (&rest[..=eq], &rest[eq + 1..]);
+        out.push_str(head);
+        if !secret_key(&rest[key_start..eq]) {
+            rest = value;
+            continue;
+        }
+        let end = value
+            .find(|c: char| {
+                matches!(c, '&' | '#') || (!bare && (c.is_whitespace() || matches!(c, '"' | '\'' | '`')))
+            })
+            .unwrap_or(value.len());
+        if end > 0 {
+            out.push_str("***");
+        }
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A plain SQL identifier (or `schema.name`): the only names we splice into SQL.
@@ -247,7 +324,7 @@ impl Store {
         }
     }
 
-    /// Write file output (atomically) and close.
+    /// Write file output (atomically; never in a dry run) and close.
     pub async fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
         match self {
             Store::File(f) => f.finish(changed),
@@ -269,6 +346,61 @@ mod tests {
         assert_eq!(redact("postgres://bob:s3cret@db:5432/x"), "postgres://bob:***@db:5432/x");
         assert_eq!(redact("mysql://root@127.0.0.1/test"), "mysql://root@127.0.0.1/test");
         assert_eq!(redact("users.db"), "users.db");
+        assert_eq!(redact("sqlite://data/a=b.db"), "sqlite://data/a=b.db");
+        // A raw `@` or `:` in the password is hidden whole.
+        assert_eq!(redact("postgres://bob:p@ss:w@db/x"), "postgres://bob:***@db/x");
+        // An `@` in the query does not move the end of the user information.
+        assert_eq!(
+            redact("postgres://bob:pw@db/x?application_name=a@b"),
+            "postgres://bob:***@db/x?application_name=a@b"
+        );
+        // A raw `?` in the password: still hidden.
+        assert_eq!(redact("postgres://bob:p?w@db/x"), "postgres://bob:***@db/x");
+    }
+
+    #[test]
+    fn secret_query_parameters_are_redacted() {
+        assert_eq!(
+            redact("postgres://db/x?user=bob&password=s3cret&sslmode=require"),
+            "postgres://db/x?user=bob&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://db/x?sslmode=verify-full&SSLPassword=k3y&sslkey=/etc/k.pem"),
+            "postgres://db/x?sslmode=verify-full&SSLPassword=***&sslkey=/etc/k.pem"
+        );
+        assert_eq!(redact("mysql://u:a@h/t?PASSWORD=z#frag"), "mysql://u:***@h/t?PASSWORD=***#frag");
+        assert_eq!(
+            redact("postgres://h/x?ssl-password=a&pwd=b&passwd=c"),
+            "postgres://h/x?ssl-password=***&pwd=***&passwd=***"
+        );
+        // Keys that merely contain the word are not secrets unless they end in it.
+        assert_eq!(redact("postgres://h/x?password_file=/p"), "postgres://h/x?password_file=/p");
+        // In a bare URL a value runs to `&` even across a space.
+        assert_eq!(redact("postgres://h/x?password=a b&x=1"), "postgres://h/x?password=***&x=1");
+        assert_eq!(redact("postgres://h/x?password="), "postgres://h/x?password=");
+    }
+
+    #[test]
+    fn urls_inside_error_text_are_redacted() {
+        let e = "error with configuration: invalid port in \"postgres://bob:s3cret@db:54x2/x?sslpassword=k3y\": nope";
+        let r = redact(e);
+        assert!(!r.contains("s3cret") && !r.contains("k3y"), "{r}");
+        assert_eq!(
+            r,
+            "error with configuration: invalid port in \"postgres://bob:***@db:54x2/x?sslpassword=***\": nope"
+        );
+        // Two URLs, a user without password, a parameter outside any URL (its
+        // value runs to white space: a `)` could be part of the password).
+        assert_eq!(
+            redact("from mysql://a:b@h1/t to postgres://c@h2/u (password=xyz) done"),
+            "from mysql://a:***@h1/t to postgres://c@h2/u (password=*** done"
+        );
+        // The text after a URL's end is not taken for user information.
+        assert_eq!(
+            redact("at postgres://h/x: user bob@corp: refused"),
+            "at postgres://h/x: user bob@corp: refused"
+        );
+        assert_eq!(redact("no url; é=1 password é"), "no url; é=1 password é");
     }
 
     #[test]
