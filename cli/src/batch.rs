@@ -167,11 +167,16 @@ const IDS_SHOWN: usize = 5;
 /// Shared-digest groups shown in the text report.
 const GROUPS_SHOWN: usize = 10;
 
-/// A keyed 64-bit fingerprint of an unsalted digest: groups are counted by
-/// fingerprint (8 bytes a row), never by keeping every digest string.
-fn fingerprint(keys: &std::hash::RandomState, scheme: Scheme, hash: &str) -> u64 {
-    use std::hash::BuildHasher as _;
-    keys.hash_one((scheme.name(), hash.to_ascii_lowercase()))
+/// A keyed 64-bit fingerprint of an unsalted digest (case folded, as hex
+/// digests compare): groups are counted by fingerprint (8 bytes a row), never
+/// by keeping every digest string.
+fn fingerprint(keys: &std::hash::RandomState, hash: &str) -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut h = keys.build_hasher();
+    for b in hash.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
 }
 
 /// Read every row and tally it. Hash values are never reported: shared
@@ -221,7 +226,7 @@ pub async fn scan(
                     e.0 += 1;
                     e.2 = e.2.max(new_len);
                     if unsalted(id.scheme) {
-                        prints.push(fingerprint(&keys, id.scheme, &row.hash));
+                        prints.push(fingerprint(&keys, &row.hash));
                     }
                 }
             }
@@ -279,19 +284,19 @@ pub async fn scan(
                 break;
             }
             for row in &rows {
+                // Only rows whose digest is in a group are identified again.
+                let Some((n, group)) = shared.get_mut(&fingerprint(&keys, &row.hash)) else { continue };
                 let Ok(id) = policy.identify(stored(row)) else { continue };
                 if !unsalted(id.scheme) {
                     continue;
                 }
-                if let Some((n, group)) = shared.get_mut(&fingerprint(&keys, id.scheme, &row.hash)) {
-                    let g = group.get_or_insert_with(|| SharedDigest {
-                        scheme: id.scheme.name(),
-                        accounts: *n,
-                        ids: Vec::new(),
-                    });
-                    if full_lists || g.ids.len() < IDS_SHOWN {
-                        g.ids.push(row.id.clone());
-                    }
+                let g = group.get_or_insert_with(|| SharedDigest {
+                    scheme: id.scheme.name(),
+                    accounts: *n,
+                    ids: Vec::new(),
+                });
+                if full_lists || g.ids.len() < IDS_SHOWN {
+                    g.ids.push(row.id.clone());
                 }
             }
             store.rollback().await?;
