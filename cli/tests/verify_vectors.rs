@@ -187,3 +187,74 @@ fn upgrade_adds_new_hashes_under_the_policy_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("target.scheme"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn invalid_utf8_and_huge_lines_are_per_line_errors() {
+    let good = "{\"id\":1,\"password\":\"password\",\"hash\":\"{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\"}\n";
+    let mut input = Vec::new();
+    input.extend_from_slice(good.as_bytes());
+    input.extend_from_slice(b"{\"id\":2,\"password\":\"\xff\xfe\",\"hash\":\"x\"}\n");
+    // 3 MiB of one line: reported by length, never held whole.
+    input.extend_from_slice(b"{\"id\":3,\"password\":\"");
+    input.extend(std::iter::repeat_n(b'a', 3 << 20));
+    input.extend_from_slice(b"\",\"hash\":\"x\"}\n");
+    input.extend_from_slice(good.replace("\"id\":1", "\"id\":4").as_bytes());
+    for jobs in ["1", "2"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rehash"))
+            .args(["verify", "--jobs", jobs])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn rehash");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let data = input.clone();
+        let feeder = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output().expect("wait");
+        feeder.join().expect("feeder").expect("write");
+        assert!(out.status.success(), "exit status {:?}", out.status);
+        let got: Vec<Value> = String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON"))
+            .collect();
+        let results: Vec<&str> = got.iter().map(|v| v["result"].as_str().unwrap_or_default()).collect();
+        assert_eq!(results, ["valid", "error", "error", "valid"], "--jobs {jobs}");
+        assert!(got[1]["error"].as_str().expect("e").contains("UTF-8"));
+        assert!(got[2]["error"].as_str().expect("e").contains("longer than"));
+        assert_eq!((got[0]["id"].as_i64(), got[3]["id"].as_i64()), (Some(1), Some(4)));
+    }
+}
+
+#[test]
+fn jobs_keep_input_order() {
+    let mut input = String::new();
+    for i in 0..3000 {
+        let hash = if i % 3 == 0 {
+            "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0"
+        } else {
+            "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="
+        };
+        let pw = if i % 2 == 0 { "password" } else { "nope" };
+        input.push_str(&format!("{{\"id\":{i},\"password\":\"{pw}\",\"hash\":\"{hash}\"}}\n"));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rehash"))
+        .args(["verify", "--jobs", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn rehash");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("wait");
+    feeder.join().expect("feeder").expect("write");
+    let got: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(got.len(), 3000);
+    for (i, v) in got.iter().enumerate() {
+        assert_eq!(v["id"].as_u64(), Some(i as u64));
+        assert_eq!(v["result"], if i % 2 == 0 { "valid" } else { "invalid" }, "line {i}");
+    }
+}
