@@ -7,8 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::Result;
-use crate::policy::{Ceilings, Policy, Target};
+use crate::ceilings::Ceilings;
+use crate::error::{Error, Result};
+use crate::policy::{Policy, Target};
 
 /// What to calibrate for.
 #[derive(Clone, Copy, Debug)]
@@ -20,7 +21,7 @@ pub struct Goal {
     /// Argon2 lanes (p).
     pub parallelism: u32,
     /// Threads one Argon2 hash may fill its lanes on
-    /// ([`crate::Ceilings::argon2_threads`]); 1 = one thread per login.
+    /// ([`crate::PolicyBuilder::argon2_threads`]); 1 = one thread per login.
     pub threads: u32,
 }
 
@@ -63,10 +64,14 @@ pub fn measure(target: Target, runs: usize) -> Result<Duration> {
 /// Median verify time of `target` over `runs` runs, Argon2 lanes filled on
 /// up to `threads` threads.
 pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result<Duration> {
+    // Production code: the calibration probes must run below the floor too
+    // (the search starts there), so the policy opens the dangerous door.
     let policy = Policy::builder()
         .target(target)
-        .ceilings(ceilings_for(&target, threads))
-        .allow_weak_target_for_tests()
+        .ceilings(ceilings_for(&target))
+        .argon2_threads(threads)
+        .dangerous()
+        .allow_below_owasp_floor()
         .build()?;
     let hash = policy.hash(b"calibration password")?;
     let mut times = Vec::with_capacity(runs.max(1));
@@ -76,7 +81,7 @@ pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result
         times.push(start.elapsed());
         // A refused or failed verify would time nothing: never calibrate on it.
         if !verified.is_valid() {
-            return Err(crate::Error::Internal("calibration hash did not verify"));
+            return Err(Error::Internal("calibration hash did not verify"));
         }
     }
     times.sort();
@@ -84,9 +89,9 @@ pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result
 }
 
 /// The default ceilings, raised where `target` goes above them (so the
-/// policy verifies its own hashes), with `threads` Argon2 lane threads.
-pub fn ceilings_for(target: &Target, threads: u32) -> Ceilings {
-    let mut c = Ceilings { argon2_threads: threads.max(1), ..Ceilings::default() };
+/// policy verifies its own hashes).
+pub fn ceilings_for(target: &Target) -> Ceilings {
+    let mut c = Ceilings::default();
     match *target {
         Target::Argon2id { m_kib, t, p } => {
             c.memory_kib = c.memory_kib.max(m_kib.into());
@@ -233,7 +238,7 @@ impl Calibration {
             );
             // Ceilings the recommended target needs, beyond the defaults, so
             // the policy verifies the hashes it makes.
-            let (need, d) = (ceilings_for(&self.argon2id.target, goal.threads.min(p)), Ceilings::default());
+            let (need, d) = (ceilings_for(&self.argon2id.target), Ceilings::default());
             let mut raised = String::new();
             if need.memory_kib > d.memory_kib {
                 raised += &format!("memory_kib = {}\n", need.memory_kib);
@@ -244,11 +249,11 @@ impl Calibration {
             if need.parallelism > d.parallelism {
                 raised += &format!("parallelism = {}\n", need.parallelism);
             }
-            if need.argon2_threads > d.argon2_threads {
-                raised += &format!("argon2_threads = {}\n", need.argon2_threads);
-            }
             if !raised.is_empty() {
                 s += &format!("\n[ceilings]\n{raised}");
+            }
+            if goal.threads.min(p) > 1 {
+                s += &format!("\n[kdf]\nargon2_threads = {}\n", goal.threads.min(p));
             }
         }
         s += "\n# Alternatives for shops that must use another family, each measured here:\n";

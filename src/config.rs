@@ -28,6 +28,8 @@
 //! parallelism = 16
 //! bcrypt_cost = 16
 //! iterations = 10000000
+//!
+//! [kdf]
 //! argon2_threads = 1       # threads one Argon2 hash (p > 1) may fill lanes on
 //!
 //! [password]
@@ -52,9 +54,12 @@
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use crate::catalogue::Normalization;
+use crate::catalogue::Scheme;
+use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
-use crate::policy::{Ceilings, Normalization, Pepper, Policy, Target};
-use crate::scheme::{DigestEncoding, Recipe, SaltLayout, Scheme};
+use crate::policy::{Pepper, Policy, Target};
+use crate::scheme::{DigestEncoding, Recipe, SaltLayout};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +70,8 @@ struct File {
     legacy: Option<Legacy>,
     #[serde(default)]
     ceilings: Option<CeilingsCfg>,
+    #[serde(default)]
+    kdf: Option<KdfCfg>,
     #[serde(default)]
     password: Option<PasswordCfg>,
     #[serde(default)]
@@ -130,6 +137,11 @@ struct CeilingsCfg {
     parallelism: Option<u32>,
     bcrypt_cost: Option<u32>,
     iterations: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KdfCfg {
     argon2_threads: Option<u32>,
 }
 
@@ -218,8 +230,10 @@ impl Policy {
                 parallelism: c.parallelism.unwrap_or(d.parallelism),
                 bcrypt_cost: c.bcrypt_cost.unwrap_or(d.bcrypt_cost),
                 iterations: c.iterations.unwrap_or(d.iterations),
-                argon2_threads: c.argon2_threads.unwrap_or(d.argon2_threads),
             });
+        }
+        if let Some(threads) = file.kdf.and_then(|k| k.argon2_threads) {
+            b = b.argon2_threads(threads);
         }
         if let Some(p) = file.password {
             if let Some(max) = p.max_bytes {

@@ -127,6 +127,16 @@ pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
     Some(s.bytes().fold(0u64, |acc, c| acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))))
 }
 
+/// `s` with its last `n` characters (the encoded key) replaced by `zero`,
+/// padding kept: the same string for an all-zero key.
+pub(crate) fn mask_tail(s: &str, n: usize, zero: char) -> String {
+    let cut = s.len().saturating_sub(n);
+    let head = s.get(..cut).unwrap_or_default();
+    let tail: String =
+        s.get(cut..).unwrap_or_default().chars().map(|c| if c == '=' { c } else { zero }).collect();
+    format!("{head}{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

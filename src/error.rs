@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::scheme::Scheme;
+use crate::catalogue::Scheme;
 
 /// Everything that can go wrong when reading a stored hash, verifying a password
 /// or producing a new hash.
@@ -49,6 +49,12 @@ pub enum Error {
         /// What exactly is unsupported.
         what: &'static str,
     },
+    /// The password is not UTF-8, and what the hash (or the policy) asks for
+    /// works on text: Unicode normalization, UTF-16 for NTLM and MS SQL.
+    PasswordNotUtf8 {
+        /// What needed text.
+        what: &'static str,
+    },
     /// The password is longer than the policy's limit.
     PasswordTooLong {
         /// The password's length in bytes.
@@ -72,8 +78,6 @@ pub enum Error {
     },
     /// A salted recipe or a policy setting could not be understood.
     InvalidConfig(String),
-    /// The operating system's random number generator failed.
-    Random,
     /// A background task failed (a bug, not bad input).
     Internal(&'static str),
 }
@@ -98,7 +102,7 @@ impl Error {
             Error::MissingInput { .. } => "missing_input",
             Error::UnknownPepper { .. } => "unknown_pepper",
             Error::InvalidConfig(_) => "invalid_config",
-            Error::Random => "random",
+            Error::PasswordNotUtf8 { .. } => "password_not_utf8",
             Error::Internal(_) => "internal",
         }
     }
@@ -119,10 +123,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::ParameterOutOfRange { scheme, parameter, value, limit } => write!(
-                f,
-                "{scheme} parameter {parameter}={value} is outside the allowed range (limit {limit})"
-            ),
+            Error::ParameterOutOfRange { scheme, parameter, value, limit } if value > limit => {
+                write!(f, "{scheme} parameter {parameter}={value} is above the ceiling ({limit})")
+            }
+            Error::ParameterOutOfRange { scheme, parameter, value, limit } => {
+                write!(f, "{scheme} parameter {parameter}={value} is below the minimum ({limit})")
+            }
             Error::Unsupported { scheme, what } => write!(f, "unsupported {scheme} variant: {what}"),
             Error::PasswordTooLong { len, max } => {
                 write!(f, "password of {len} bytes is longer than the limit of {max} bytes")
@@ -134,7 +140,7 @@ impl fmt::Display for Error {
                 write!(f, "the hash was made with pepper key `{key_id}`, which the policy does not hold")
             }
             Error::InvalidConfig(msg) => write!(f, "invalid configuration: {msg}"),
-            Error::Random => f.write_str("the operating system's random number generator failed"),
+            Error::PasswordNotUtf8 { what } => write!(f, "the password is not UTF-8, which {what} needs"),
             Error::Internal(what) => write!(f, "internal error: {what}"),
         }
     }

@@ -14,7 +14,7 @@
 //! // Production policies keep the OWASP floor; tests may go lower.
 //! let policy = Policy::builder()
 //!     .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-//!     .allow_weak_target_for_tests()
+//!     .dangerous().allow_below_owasp_floor()
 //!     .declare(Scheme::Md5Hex) // our table holds bare md5 hex digests
 //!     .build()?;
 //!
@@ -45,6 +45,8 @@
 )]
 
 pub mod calibrate;
+mod catalogue;
+mod ceilings;
 pub mod config;
 mod encoding;
 mod error;
@@ -53,14 +55,18 @@ mod guides;
 #[cfg(feature = "tokio")]
 pub mod limit;
 mod policy;
+mod primitives;
 mod scheme;
 mod wrap;
 
+pub use catalogue::{Identified, KeyId, Kind, Normalization, Params, Scheme};
+pub use ceilings::Ceilings;
 pub use error::{Error, Result};
 pub use policy::{
-    Ceilings, Normalization, Pepper, Policy, PolicyBuilder, Stored, Target, Upgrade, Verification,
+    Dangerous, Pepper, Policy, PolicyBuilder, Stored, Target, Upgrade, Verification, MAX_ARGON2_THREADS,
+    MAX_TARGET_MEMORY_KIB,
 };
-pub use scheme::{DigestEncoding, Identified, Kind, Params, Recipe, SaltLayout, Scheme};
+pub use scheme::{DigestEncoding, Recipe, SaltLayout};
 
 /// The family and parameters of a self-describing stored string, under the
 /// default ceilings. A string that is not self-describing (a bare hex digest,

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
+use crate::catalogue::{Params, Scheme};
 use crate::error::{Error, Result};
 use crate::policy::Target;
 use crate::policy::{Policy, Stored, Upgrade};
-use crate::scheme::{Params, Scheme};
 
 /// A stored hash with owned fields, to move into a blocking task.
 #[derive(Clone, Default)]

@@ -31,8 +31,9 @@
 
 use base64ct::{Base64Unpadded, Base64UrlUnpadded, Encoding as _};
 
+use crate::catalogue::{Identified, Scheme};
 use crate::error::{Error, Result};
-use crate::scheme::{Identified, Scheme};
+use crate::scheme::Family as _;
 
 /// The prefix of version 1 wrapped strings (still verified, no longer written).
 pub(crate) const PREFIX_V1: &str = "$rehash-wrap$v=1$";
@@ -184,7 +185,7 @@ impl Onion {
     }
 
     pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: Scheme::RehashWrap, params: self.outer.identified().params }
+        Identified::new(Scheme::RehashWrap, self.outer.identified().params)
     }
 }
 

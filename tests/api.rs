@@ -4,7 +4,7 @@
 use rehash::{Ceilings, DigestEncoding, Error, Params, Policy, Recipe, SaltLayout, Scheme, Stored, Target};
 
 fn weak(target: Target) -> Policy {
-    Policy::builder().target(target).allow_weak_target_for_tests().build().expect("policy")
+    Policy::builder().target(target).dangerous().allow_below_owasp_floor().build().expect("policy")
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn self_describing_strings_need_no_hint() {
         assert_eq!(rehash::identify(s).expect("identify").scheme, scheme);
     }
     let id = rehash::identify("$6$rounds=5000$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/").expect("identify");
-    assert_eq!(id, rehash::Identified { scheme: Scheme::Sha512Crypt, params: Params::Rounds(5000) });
+    assert_eq!(id, rehash::Identified::new(Scheme::Sha512Crypt, Params::Rounds(5000)));
 }
 
 #[test]
@@ -216,10 +216,9 @@ fn drupal_wrapped_md5_always_needs_upgrade() {
     // Drupal 7's U$S$ rows: drupal7 over hex(md5(pass)); legacy, so any
     // successful verify asks for a direct target hash.
     assert_eq!(Scheme::Drupal7WrappedMd5.kind(), rehash::Kind::Legacy);
-    assert!(Policy::default().target().needs_upgrade(&rehash::Identified {
-        scheme: Scheme::Drupal7WrappedMd5,
-        params: Params::Rounds(1 << 15),
-    }));
+    assert!(Policy::default()
+        .target()
+        .needs_upgrade(&rehash::Identified::new(Scheme::Drupal7WrappedMd5, Params::Rounds(1 << 15))));
 }
 
 #[test]
@@ -230,8 +229,9 @@ fn argon2_lanes_on_several_threads_make_the_same_hashes() {
     let policy = |threads| {
         Policy::builder()
             .target(target)
-            .allow_weak_target_for_tests()
-            .ceilings(Ceilings { argon2_threads: threads, ..Ceilings::default() })
+            .dangerous()
+            .allow_below_owasp_floor()
+            .argon2_threads(threads)
             .build()
             .expect("policy")
     };

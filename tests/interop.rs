@@ -39,7 +39,8 @@ fn new_hashes_verify_in_argon2_cffi_and_passlib() {
         Target::Scrypt { log_n: 10, r: 8, p: 1 },
         Target::Pbkdf2Sha256 { iterations: 1000 },
     ] {
-        let policy = Policy::builder().target(target).allow_weak_target_for_tests().build().expect("policy");
+        let policy =
+            Policy::builder().target(target).dangerous().allow_below_owasp_floor().build().expect("policy");
         for pw in passwords {
             if matches!(target, Target::Bcrypt { .. }) && pw.len() > 72 {
                 continue;

@@ -15,7 +15,8 @@ fn small_policy() -> Arc<Policy> {
     Arc::new(
         Policy::builder()
             .target(Target::Argon2id { m_kib: 256, t: 1, p: 1 })
-            .allow_weak_target_for_tests()
+            .dangerous()
+            .allow_below_owasp_floor()
             .declare(Scheme::Md5Hex)
             .build()
             .expect("policy"),
@@ -69,14 +70,16 @@ async fn dummy_and_hash_run_off_the_executor() {
 fn prewarm_pools_as_many_arenas_as_the_budget_runs_at_once() {
     let policy = Policy::builder()
         .target(Target::Argon2id { m_kib: 1000, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .build()
         .expect("policy");
     // 3 computations of 1000 KiB fit a 3000 KiB budget.
     let limiter = Limiter::new(3000 * 1024);
     assert!(limiter.prewarm(&policy) >= 3);
     // A bcrypt target has no arena to warm.
-    let bcrypt = Policy::builder().target(Target::Bcrypt { cost: 4 }).allow_weak_target_for_tests().build();
+    let bcrypt =
+        Policy::builder().target(Target::Bcrypt { cost: 4 }).dangerous().allow_below_owasp_floor().build();
     assert_eq!(bcrypt.expect("policy").prewarm(4), 0);
     // Warm arenas still hash correctly (and are wiped between uses).
     let h = policy.hash(b"warm").expect("hash");

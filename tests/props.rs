@@ -25,7 +25,7 @@ fn targets() -> [Target; 5] {
 }
 
 fn weak(target: Target) -> Policy {
-    Policy::builder().target(target).allow_weak_target_for_tests().build().expect("policy")
+    Policy::builder().target(target).dangerous().allow_below_owasp_floor().build().expect("policy")
 }
 
 /// The policies of the round-trip tests, one per target.
@@ -40,7 +40,8 @@ fn cheap_policy() -> &'static Policy {
     P.get_or_init(|| {
         Policy::builder()
             .target(OUTER)
-            .allow_weak_target_for_tests()
+            .dangerous()
+            .allow_below_owasp_floor()
             .declare(Scheme::Md5Hex)
             .declare(Scheme::DesCrypt)
             .ceilings(Ceilings {
@@ -49,8 +50,8 @@ fn cheap_policy() -> &'static Policy {
                 parallelism: 2,
                 bcrypt_cost: 6,
                 iterations: 20_000,
-                argon2_threads: 2,
             })
+            .argon2_threads(2)
             .build()
             .expect("policy")
     })

@@ -7,7 +7,7 @@ use rehash::{Error, Normalization, Pepper, Policy, Scheme, Stored, Target, Upgra
 use zeroize::Zeroizing;
 
 fn weak(b: rehash::PolicyBuilder) -> Policy {
-    b.allow_weak_target_for_tests().build().expect("policy")
+    b.dangerous().allow_below_owasp_floor().build().expect("policy")
 }
 
 const SMALL: Target = Target::Argon2id { m_kib: 64, t: 1, p: 1 };
@@ -100,7 +100,8 @@ fn pepper_and_normalization_need_the_argon2_target() {
         .target(Target::Bcrypt { cost: 4 })
         .pepper(pepper("k1", 1))
         .current_pepper(b"k1")
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .build();
     assert!(matches!(r, Err(Error::InvalidConfig(_))));
     assert!(Policy::builder().current_pepper(b"nope").build().is_err());

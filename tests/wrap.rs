@@ -10,7 +10,8 @@ use rehash::{Error, Identified, Kind, Normalization, Pepper, Policy, Scheme, Sto
 fn policy() -> Policy {
     Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .build()
         .expect("policy")
 }
@@ -211,7 +212,7 @@ fn the_docs_example_verifies() {
 
 #[test]
 fn hash_len_is_exact_for_every_target() {
-    let weak = |t: Target| Policy::builder().target(t).allow_weak_target_for_tests();
+    let weak = |t: Target| Policy::builder().target(t).dangerous().allow_below_owasp_floor();
     let pepper = Pepper::new(b"\xffkey-id8", &[7; 32]).expect("pepper");
     let policies = [
         Policy::default(),
@@ -245,7 +246,8 @@ fn hash_len_is_exact_for_every_target() {
 fn a_login_replaces_the_wrap_with_a_direct_hash() {
     let p = Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .declare(Scheme::Md5Hex)
         .build()
         .expect("policy");
@@ -284,7 +286,8 @@ fn peppered_wrap_resists_shucking() {
     let pepper = Pepper::new(b"k1", &[42; 32]).expect("pepper");
     let p = Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .declare(Scheme::Md5Hex)
         .pepper(pepper)
         .current_pepper(b"k1")
@@ -299,7 +302,8 @@ fn peppered_wrap_resists_shucking() {
     // An attacker who has the table but not the pepper:
     let attacker = Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .declare(Scheme::Md5Hex)
         .pepper(Pepper::new(b"k1", &[0; 32]).expect("pepper"))
         .build()
@@ -372,7 +376,8 @@ fn v2_uses_the_rows_salt_and_user() {
     // the legacy hash; a different salt does not verify.
     let p = Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .build()
         .expect("policy");
     // postgres md5: "md5" + md5(password . user)
@@ -399,7 +404,8 @@ fn declared_recipes_wrap_and_keep_their_constant_secret() {
     };
     let p = Policy::builder()
         .target(Target::Argon2id { m_kib: 64, t: 1, p: 1 })
-        .allow_weak_target_for_tests()
+        .dangerous()
+        .allow_below_owasp_floor()
         .recipe(recipe())
         .build()
         .expect("policy");

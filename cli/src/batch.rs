@@ -50,28 +50,7 @@ pub fn params_text(p: &Params) -> String {
 
 /// Below policy: a successful login would upgrade it.
 fn below_policy(policy: &Policy, id: &Identified) -> bool {
-    id.scheme != Scheme::Disabled && policy.target().needs_upgrade(id)
-}
-
-/// Unsalted families: equal stored values mean equal passwords.
-fn unsalted(s: Scheme) -> bool {
-    matches!(
-        s,
-        Scheme::Md5Hex
-            | Scheme::Sha1Hex
-            | Scheme::Sha256Hex
-            | Scheme::Sha512Hex
-            | Scheme::Md5Md5Hex
-            | Scheme::Ntlm
-            | Scheme::HexMd4
-            | Scheme::Mysql41
-            | Scheme::Mysql323
-            | Scheme::BsdNthash
-            | Scheme::LdapMd5
-            | Scheme::LdapSha1
-            | Scheme::LdapHexMd5
-            | Scheme::LdapHexSha1
-    )
+    policy.needs_upgrade(id)
 }
 
 #[derive(Serialize, Default)]
@@ -225,7 +204,7 @@ pub async fn scan(
                     let e = by.entry((id.scheme.name(), params_text(&id.params))).or_insert((0, below, 0));
                     e.0 += 1;
                     e.2 = e.2.max(new_len);
-                    if unsalted(id.scheme) {
+                    if !id.scheme.is_salted() {
                         prints.push(fingerprint(&keys, &row.hash));
                     }
                 }
@@ -287,7 +266,7 @@ pub async fn scan(
                 // Only rows whose digest is in a group are identified again.
                 let Some((n, group)) = shared.get_mut(&fingerprint(&keys, &row.hash)) else { continue };
                 let Ok(id) = policy.identify(stored(row)) else { continue };
-                if !unsalted(id.scheme) {
+                if id.scheme.is_salted() {
                     continue;
                 }
                 let g = group.get_or_insert_with(|| SharedDigest {
@@ -456,9 +435,9 @@ fn plan(policy: &Policy, mode: &Mode, row: &Row, o: &WrapOptions) -> Plan {
         // Every other value is a password, whatever it looks like (`!…` and
         // `*…` are not lock markers here), except a target hash an earlier
         // run wrote.
-        _ if policy.identify(row.hash.as_str()).is_ok_and(|id| {
-            id.scheme.kind() == rehash::Kind::Modern && !policy.target().needs_upgrade(&id)
-        }) =>
+        _ if policy
+            .identify(row.hash.as_str())
+            .is_ok_and(|id| id.scheme.kind() == rehash::Kind::Modern && !policy.needs_upgrade(&id)) =>
         {
             return Plan::Skip(Skip::AtPolicy)
         }

@@ -102,12 +102,12 @@ enum Command {
         /// Most memory one hash may use: 64MiB, 65536KiB, 1GiB (plain numbers are KiB).
         #[arg(long, default_value = "64MiB", value_parser = parse_kib)]
         max_memory: u32,
-        /// Argon2 lanes (p).
-        #[arg(long, default_value_t = 1)]
+        /// Argon2 lanes (p), 1 to 64.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
         parallelism: u32,
         /// Threads one Argon2 hash may fill its lanes on (policy
-        /// `ceilings.argon2_threads`); only useful with --parallelism > 1.
-        #[arg(long, default_value_t = 1)]
+        /// `[kdf] argon2_threads`), 1 to 64; only useful with --parallelism > 1.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: u32,
     },
     /// Wrap every row below policy (Argon2id over the legacy digest), or hash
@@ -288,7 +288,9 @@ async fn run_wrap(
     }
     let source = source_of(&src)?;
     let output = store::FileOutput { path: output, in_place, dry_run };
-    let mut st = store::Store::open(&source, &columns(&src), output, true).await?;
+    // A dry run changes nothing, so it takes no row locks and reads in large
+    // pages, as scan does.
+    let mut st = store::Store::open(&source, &columns(&src), output, !dry_run).await?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let capacity = st.capacity().cloned();
     if let Some(c) = &capacity {
@@ -303,7 +305,7 @@ async fn run_wrap(
         }
     }
     let opts = batch::WrapOptions {
-        batch: src.batch_size.max(1),
+        batch: if dry_run { src.batch_size.max(4096) } else { src.batch_size.max(1) },
         jobs,
         dry_run,
         quiet: json,
@@ -377,5 +379,5 @@ fn parse_kib(s: &str) -> Result<u32, String> {
         }
     };
     let n: u64 = num.trim().parse().map_err(|_| format!("`{s}` is not a size"))?;
-    u32::try_from(n * mult).map_err(|_| format!("`{s}` is too large"))
+    n.checked_mul(mult).and_then(|kib| u32::try_from(kib).ok()).ok_or_else(|| format!("`{s}` is too large"))
 }

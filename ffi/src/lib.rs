@@ -609,7 +609,7 @@ pub unsafe extern "C" fn rehash_needs_upgrade(
         // SAFETY: pointer contracts as documented above.
         let (policy, row) = unsafe { (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint)?) };
         let id = policy.identify(row)?;
-        Ok(if policy.target().needs_upgrade(&id) { REHASH_VALID_NEEDS_UPGRADE } else { REHASH_OK })
+        Ok(if policy.needs_upgrade(&id) { REHASH_VALID_NEEDS_UPGRADE } else { REHASH_OK })
     });
     // SAFETY: `err` is NULL or writable (caller's contract).
     unsafe { finish(err, r) }

@@ -78,7 +78,6 @@ pub fn low_ceilings() -> Ceilings {
         parallelism: 2,
         bcrypt_cost: 5,
         iterations: 2000,
-        argon2_threads: 2,
     }
 }
 
@@ -99,8 +98,9 @@ pub fn policies() -> &'static [Policy] {
         let base = |m_kib| {
             Policy::builder()
                 .target(Target::Argon2id { m_kib, t: 1, p: 1 })
-                .allow_weak_target_for_tests()
+                .dangerous().allow_below_owasp_floor()
                 .ceilings(low_ceilings())
+                .argon2_threads(2)
                 .max_password_bytes(MAX_PASSWORD)
         };
         vec![

@@ -15,10 +15,13 @@ use rehash_argon2::{hash_into, Algorithm, Block, Inputs, Options, Version};
 use zeroize::Zeroize as _;
 use zeroize::Zeroizing;
 
-use super::{Identified, Kdf, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, KeyId, Normalization, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_unpadded, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 pub(crate) struct Parsed {
     scheme: Scheme,
@@ -98,8 +101,15 @@ impl Parsed {
         let salt = salt.ok_or(Error::malformed(scheme, "salt must be base64 of 8-64 bytes"))?;
         let expected = b64_decode(hash_text).filter(|h| h.len() >= 4 && h.len() <= 128);
         let expected = expected.ok_or(Error::malformed(scheme, "hash must be base64 of 4-128 bytes"))?;
-        if t == 0 || p == 0 || u64::from(m) < 8 * u64::from(p) {
-            return Err(Error::too_big(scheme, "t/p/m", 0, 1));
+        // Each broken bound names itself (RFC 9106: t >= 1, p >= 1, m >= 8p).
+        if t == 0 {
+            return Err(Error::too_big(scheme, "t", 0, 1));
+        }
+        if p == 0 {
+            return Err(Error::too_big(scheme, "p", 0, 1));
+        }
+        if u64::from(m) < 8 * u64::from(p) {
+            return Err(Error::too_big(scheme, "m (at least 8 KiB per lane)", m.into(), 8 * u64::from(p)));
         }
         // Django stores "argon2" + the PHC string; `s` came without that prefix.
         let prefix = if wrapper.is_some() {
@@ -111,27 +121,30 @@ impl Parsed {
         } else {
             ""
         };
-        let masked = format!("{prefix}{}", super::pbkdf2::mask_tail(s, hash_text.len(), 'A'));
+        let masked = format!("{prefix}{}", crate::encoding::mask_tail(s, hash_text.len(), 'A'));
         Ok(Parsed { scheme, alg, version, m, t, p, salt, expected, keyid, data, masked })
     }
+}
 
+impl Family for Parsed {
     /// The pepper key id and associated data this hash records.
-    pub(crate) fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
+    fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
         (self.keyid.as_deref(), self.data.as_deref())
     }
 
-    pub(crate) fn identified(&self) -> Identified {
+    fn identified(&self) -> Identified {
         let version = match self.version {
             Version::V0x10 => 16,
             Version::V0x13 => 19,
         };
         Identified {
-            scheme: self.scheme,
-            params: Params::Argon2 { m_kib: self.m, t: self.t, p: self.p, version },
+            key_id: self.keyid.as_deref().and_then(KeyId::new),
+            normalization: Normalization::from_mark(self.data.as_deref()),
+            ..Identified::new(self.scheme, Params::Argon2 { m_kib: self.m, t: self.t, p: self.p, version })
         }
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.parallelism(self.scheme, self.p.into())?;
         c.memory_bytes(self.scheme, u128::from(self.m) * 1024)?;
         if u64::from(self.t) > u64::from(c.argon2_passes) {
@@ -140,17 +153,17 @@ impl Parsed {
         Ok(())
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn masked(&self) -> String {
-        self.masked.clone()
+    fn masked(&self) -> Result<String> {
+        Ok(self.masked.clone())
     }
 
     /// `kdf.secret` is the pepper the hash's `keyid` names (the caller looked
     /// it up); lanes run on up to `kdf.threads` threads.
-    pub(crate) fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let inputs = Inputs {
             password,
             salt: &self.salt,

@@ -12,10 +12,13 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest as _, Sha256, Sha384};
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{bcrypt64_decode, bcrypt64_encode, hex_lower, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 /// The password transformation a format marks before bcrypt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,27 +148,29 @@ impl Parsed {
             head,
         })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: Params::Bcrypt { cost: self.cost } }
+impl Family for Parsed {
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme, Params::Bcrypt { cost: self.cost })
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         if self.cost > c.bcrypt_cost {
             return Err(Error::too_big(self.scheme, "cost", self.cost.into(), c.bcrypt_cost.into()));
         }
         Ok(())
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.checksum
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.checksum)
     }
 
-    pub(crate) fn masked(&self) -> String {
-        format!("{}{}", self.head, ".".repeat(31))
+    fn masked(&self) -> Result<String> {
+        Ok(format!("{}{}", self.head, ".".repeat(31)))
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let key: Zeroizing<Vec<u8>> = match self.prehash {
             PreHash::None => Zeroizing::new(password.to_vec()),
             PreHash::HexSha256 => Zeroizing::new(hex_lower(&Sha256::digest(password)).into_bytes()),

@@ -8,11 +8,14 @@ use base64ct::{Base64ShaCrypt, Encoding as _};
 use md5::{Digest as _, Md5};
 use zeroize::Zeroizing;
 
-use super::shacrypt::Hash;
-use super::{Identified, Params, Scheme};
+use crate::primitives::sha_crypt::{self, Hash};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{crypt64_le, is_crypt64, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 /// `$1$salt$hash` or `$apr1$salt$hash`.
 pub(crate) struct Md5Crypt<'a> {
@@ -35,23 +38,25 @@ impl<'a> Md5Crypt<'a> {
         }
         Ok(Md5Crypt { apr1, salt, checksum })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
+impl Family for Md5Crypt<'_> {
+    fn identified(&self) -> Identified {
         let scheme = if self.apr1 { Scheme::Apr1 } else { Scheme::Md5Crypt };
-        Identified { scheme, params: Params::Fixed }
+        Identified::new(scheme, Params::Fixed)
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let magic: &[u8] = if self.apr1 { b"$apr1$" } else { b"$1$" };
-        Zeroizing::new(md5_crypt_checksum(password, self.salt.as_bytes(), magic).into_bytes())
+        Ok(Zeroizing::new(md5_crypt_checksum(password, self.salt.as_bytes(), magic).into_bytes()))
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        self.checksum.as_bytes()
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.checksum.as_bytes())
     }
 
-    pub(crate) fn masked(&self) -> String {
-        format!("${}${}${}", if self.apr1 { "apr1" } else { "1" }, self.salt, ".".repeat(22))
+    fn masked(&self) -> Result<String> {
+        Ok(format!("${}${}${}", if self.apr1 { "apr1" } else { "1" }, self.salt, ".".repeat(22)))
     }
 }
 
@@ -220,32 +225,34 @@ impl<'a> ShaCrypt<'a> {
             Scheme::Sha256Crypt
         }
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme(), params: Params::Rounds(self.rounds) }
+impl Family for ShaCrypt<'_> {
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme(), Params::Rounds(self.rounds))
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.iterations(self.scheme(), "rounds", self.rounds)
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let rounds = u32::try_from(self.rounds).map_err(|_| Error::malformed(self.scheme(), "rounds"))?;
         let salt = self.salt.as_bytes();
         Ok(if self.sha512 {
-            transpose(&super::shacrypt::sha_crypt(Hash::Sha512, password, salt, rounds), &SHA512_ORDER)
+            transpose(&sha_crypt::sha_crypt(Hash::Sha512, password, salt, rounds), &SHA512_ORDER)
         } else {
-            transpose(&super::shacrypt::sha_crypt(Hash::Sha256, password, salt, rounds), &SHA256_ORDER)
+            transpose(&sha_crypt::sha_crypt(Hash::Sha256, password, salt, rounds), &SHA256_ORDER)
         })
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn masked(&self) -> String {
+    fn masked(&self) -> Result<String> {
         let n = if self.sha512 { 86 } else { 43 };
-        format!("{}{}", self.s.get(..self.s.len() - n).unwrap_or_default(), ".".repeat(n))
+        Ok(format!("{}{}", self.s.get(..self.s.len() - n).unwrap_or_default(), ".".repeat(n)))
     }
 }
 
@@ -284,33 +291,32 @@ impl<'a> Yescrypt<'a> {
             .ok_or(Error::malformed(sch, "hash encoding"))?;
         Ok(Yescrypt { s, log_n, r, p, params: parsed, salt, expected })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified {
-            scheme: Scheme::Yescrypt,
-            params: Params::Yescrypt { log_n: self.log_n, r: self.r, p: self.p },
-        }
+impl Family for Yescrypt<'_> {
+    fn identified(&self) -> Identified {
+        Identified::new(Scheme::Yescrypt, Params::Yescrypt { log_n: self.log_n, r: self.r, p: self.p })
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.parallelism(Scheme::Yescrypt, u64::from(self.p))?;
         let bytes = 128u128 * (1u128 << self.log_n) * u128::from(self.r);
         c.memory_bytes(Scheme::Yescrypt, bytes)
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let mut out = Zeroizing::new(vec![0u8; 32]);
         yescrypt::yescrypt(password, &self.salt, &self.params, &mut out)
             .map_err(|_| Error::malformed(Scheme::Yescrypt, "parameters rejected by yescrypt"))?;
         Ok(out)
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn masked(&self) -> String {
-        format!("{}{}", self.s.get(..self.s.len() - 43).unwrap_or_default(), ".".repeat(43))
+    fn masked(&self) -> Result<String> {
+        Ok(format!("{}{}", self.s.get(..self.s.len() - 43).unwrap_or_default(), ".".repeat(43)))
     }
 }
 

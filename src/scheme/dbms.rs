@@ -1,13 +1,10 @@
-//! Password verifiers that databases and their application frameworks store:
-//! MySQL 3.23 `OLD_PASSWORD` (`mysql323`, 16 hex, must be declared), MS SQL
-//! Server 2000/2005 (`0x0100…`), Oracle 11g (`S:…`), PostgreSQL's
-//! `SCRAM-SHA-256$…` (pg_authid) and ASP.NET Identity's base64 blobs
-//! (version 2, marker `0x00`, and version 3, marker `0x01`).
+//! Password verifiers that database servers store: MySQL 3.23
+//! `OLD_PASSWORD` (`mysql323`, 16 hex, must be declared), MS SQL Server
+//! 2000/2005 (`0x0100…`), Oracle 11g (`S:…`) and PostgreSQL's
+//! `SCRAM-SHA-256$…` (pg_authid).
 //!
 //! Everything but `mysql323` is recognised from the string alone:
-//! [`parse_prefixed`] takes the three prefixed forms and [`parse_aspnet`] the
-//! bare base64 of ASP.NET, claiming only strings that hex digests and other
-//! declared layouts cannot be (see there).
+//! [`parse_prefixed`] takes the three prefixed forms.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
@@ -16,15 +13,12 @@ use std::borrow::Cow;
 
 use zeroize::Zeroizing;
 
-use super::pbkdf2::Prf;
-use super::{Identified, Params, Scheme};
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, hex_lower, is_hex, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
-
-/// ASP.NET Core caps nothing, but a stored string must not choose an
-/// arbitrarily long PBKDF2 output (each block costs the full iteration count).
-const ASPNET_MAX_SUBKEY: usize = 64;
+use crate::primitives::prf::Prf;
 
 enum Form {
     /// MySQL 3.23's two 31-bit words, as the 8 bytes its 16 hex digits encode.
@@ -36,8 +30,6 @@ enum Form {
     Oracle11 { digest: [u8; 20], salt: [u8; 10] },
     /// RFC 5802 / 7677 verifier as PostgreSQL stores it.
     Scram { iterations: u64, salt: Vec<u8>, stored_key: [u8; 32], server_key: [u8; 32] },
-    /// PBKDF2 with the recorded PRF, iterations, salt and subkey.
-    AspNet { prf: Prf, iterations: u64, salt: Vec<u8>, subkey: Vec<u8> },
 }
 
 pub(crate) struct Parsed {
@@ -122,86 +114,6 @@ fn parse_scram(rest: &str) -> Result<Parsed> {
     })
 }
 
-/// ASP.NET Identity's bare base64 blobs. Claimed only when the whole string is
-/// canonical padded base64 (length a multiple of 4, standard alphabet) and:
-///
-/// - v2: decodes to exactly 49 bytes starting with `0x00`;
-/// - v3: decodes to `0x01` followed by a PRF word 0, 1 or 2 (so the string
-///   starts `AQAAAA`); wrong salt or subkey lengths are then `Malformed`.
-///
-/// Anything else is `Ok(None)`, left to declarations: a hex digest never
-/// qualifies (v2 needs `=` padding, v3 a `Q`), and a base64 digest of a
-/// declared recipe that happens to start with byte 0 or 1 is not stolen.
-pub(crate) fn parse_aspnet(s: &str) -> Result<Option<Parsed>> {
-    // Both versions start with byte 0x00 or 0x01, i.e. base64 `A` then
-    // `A`..`f`: anything else (a hex digest, say) is not decoded at all — a
-    // quarter of a bare md5 verify went into this decode before.
-    if s.is_empty() || !s.len().is_multiple_of(4) || !s.starts_with('A') {
-        return Ok(None);
-    }
-    let Some(raw) = b64_decode(s) else { return Ok(None) };
-    match raw.as_slice() {
-        [0, salt @ ..] if raw.len() == 49 => {
-            let (salt, subkey) = salt.split_at(16);
-            Ok(Some(Parsed {
-                scheme: Scheme::AspnetIdentityV2,
-                form: Form::AspNet {
-                    prf: Prf::Sha1,
-                    iterations: 1000,
-                    salt: salt.to_vec(),
-                    subkey: subkey.to_vec(),
-                },
-            }))
-        }
-        [1, 0, 0, 0, prf @ 0..=2, rest @ ..] => parse_aspnet_v3(*prf, rest).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// The v3 body after the marker and PRF word: iterations ‖ salt length ‖ salt
-/// ‖ subkey, with ASP.NET Core's own limits (salt and subkey ≥ 16 bytes).
-fn parse_aspnet_v3(prf: u8, rest: &[u8]) -> Result<Parsed> {
-    let scheme = Scheme::AspnetIdentityV3;
-    let prf = match prf {
-        0 => Prf::Sha1,
-        1 => Prf::Sha256,
-        _ => Prf::Sha512,
-    };
-    let (iterations, salt_len, body) = match rest {
-        [i0, i1, i2, i3, l0, l1, l2, l3, body @ ..] => {
-            (u32::from_be_bytes([*i0, *i1, *i2, *i3]), u32::from_be_bytes([*l0, *l1, *l2, *l3]), body)
-        }
-        _ => return Err(Error::malformed(scheme, "truncated header")),
-    };
-    if iterations == 0 {
-        return Err(Error::too_big(scheme, "iterations", 0, 1));
-    }
-    if i32::try_from(iterations).is_err() {
-        // ASP.NET reads the count as a signed int and fails on a negative one.
-        return Err(Error::too_big(scheme, "iterations", iterations.into(), i32::MAX as u64));
-    }
-    let salt_len = usize::try_from(salt_len).map_err(|_| Error::malformed(scheme, "salt length"))?;
-    if salt_len < 16 || salt_len > body.len() {
-        return Err(Error::malformed(scheme, "salt length"));
-    }
-    let (salt, subkey) = body.split_at(salt_len);
-    if subkey.len() < 16 {
-        return Err(Error::malformed(scheme, "subkey shorter than 16 bytes"));
-    }
-    if subkey.len() > ASPNET_MAX_SUBKEY {
-        return Err(Error::Unsupported { scheme, what: "subkey longer than 64 bytes" });
-    }
-    Ok(Parsed {
-        scheme,
-        form: Form::AspNet {
-            prf,
-            iterations: iterations.into(),
-            salt: salt.to_vec(),
-            subkey: subkey.to_vec(),
-        },
-    })
-}
-
 /// MySQL 3.23's `hash_password`, which skips spaces and tabs.
 fn mysql323(password: &[u8]) -> [u8; 8] {
     let (mut nr, mut add, mut nr2) = (1_345_345_333u32, 7u32, 0x1234_5671u32);
@@ -261,26 +173,26 @@ impl Parsed {
         let words: [u8; 8] = hex_array(scheme, s, "hex")?;
         Ok(Parsed { scheme, form: Form::Mysql323(words) })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
+impl Family for Parsed {
+    fn identified(&self) -> Identified {
         let params = match &self.form {
-            Form::Scram { iterations, .. } | Form::AspNet { iterations, .. } => Params::Rounds(*iterations),
+            Form::Scram { iterations, .. } => Params::Rounds(*iterations),
             Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Params::Fixed,
         };
-        Identified { scheme: self.scheme, params }
+        Identified::new(self.scheme, params)
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         match &self.form {
-            Form::Scram { iterations, .. } | Form::AspNet { iterations, .. } => {
-                c.iterations(self.scheme, "iterations", *iterations)
-            }
+            Form::Scram { iterations, .. } => c.iterations(self.scheme, "iterations", *iterations),
             Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Ok(()),
         }
     }
 
     /// The stored digests, concatenated in the order [`Parsed::derive`] produces them.
-    pub(crate) fn expected(&self) -> Cow<'_, [u8]> {
+    fn expected(&self) -> Cow<'_, [u8]> {
         match &self.form {
             Form::Mysql323(words) => Cow::Borrowed(words),
             Form::Mssql { digest, upper: None, .. } | Form::Oracle11 { digest, .. } => Cow::Borrowed(digest),
@@ -288,14 +200,13 @@ impl Parsed {
             Form::Scram { stored_key, server_key, .. } => {
                 Cow::Owned([&stored_key[..], &server_key[..]].concat())
             }
-            Form::AspNet { subkey, .. } => Cow::Borrowed(subkey),
         }
     }
 
     /// The stored string with every password-derived byte set to zero.
-    pub(crate) fn masked(&self) -> String {
+    fn masked(&self) -> Result<String> {
         let hex_upper = |b: &[u8]| hex_lower(b).to_ascii_uppercase();
-        match &self.form {
+        Ok(match &self.form {
             Form::Mysql323(_) => "0".repeat(16),
             Form::Mssql { salt, upper, .. } => {
                 let n = if upper.is_some() { 80 } else { 40 };
@@ -306,38 +217,16 @@ impl Parsed {
                 let z = b64_encode_padded(&[0u8; 32]);
                 format!("SCRAM-SHA-256${iterations}:{}${z}:{z}", b64_encode_padded(salt))
             }
-            Form::AspNet { prf, iterations, salt, subkey } => {
-                let mut raw = Vec::with_capacity(13 + salt.len() + subkey.len());
-                if self.scheme == Scheme::AspnetIdentityV2 {
-                    raw.push(0);
-                } else {
-                    let prf_id: u32 = match prf {
-                        Prf::Sha1 => 0,
-                        Prf::Sha256 => 1,
-                        Prf::Sha512 => 2,
-                    };
-                    let salt_len = u32::try_from(salt.len()).unwrap_or(u32::MAX);
-                    raw.push(1);
-                    raw.extend_from_slice(&prf_id.to_be_bytes());
-                    raw.extend_from_slice(&u32::try_from(*iterations).unwrap_or(u32::MAX).to_be_bytes());
-                    raw.extend_from_slice(&salt_len.to_be_bytes());
-                }
-                raw.extend_from_slice(salt);
-                raw.resize(raw.len() + subkey.len(), 0);
-                b64_encode_padded(&raw)
-            }
-        }
+        })
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let scheme = self.scheme;
         Ok(match &self.form {
             Form::Mysql323(_) => Zeroizing::new(mysql323(password).to_vec()),
             Form::Mssql { salt, upper, .. } => {
-                let text = core::str::from_utf8(password).map_err(|_| Error::Unsupported {
-                    scheme,
-                    what: "UTF-16LE of a password that is not UTF-8",
-                })?;
+                let text = core::str::from_utf8(password)
+                    .map_err(|_| Error::PasswordNotUtf8 { what: "MS SQL's UTF-16LE" })?;
                 let mut out = Zeroizing::new(sha1_salted(&utf16le(text), salt).to_vec());
                 // passlib checks only the upper-case digest of MS SQL 2000, so
                 // any case variant of the password passes there; SQL Server
@@ -360,12 +249,6 @@ impl Parsed {
                 let server = hmac_sha256(scheme, salted.as_slice(), b"Server Key")?;
                 Zeroizing::new([stored.as_slice(), server.as_slice()].concat())
             }
-            Form::AspNet { prf, iterations, salt, subkey } => {
-                let rounds = rounds_u32(scheme, *iterations)?;
-                let mut out = Zeroizing::new(vec![0u8; subkey.len()]);
-                prf.derive(password, salt, rounds, &mut out);
-                out
-            }
         })
     }
 }
@@ -375,7 +258,8 @@ mod tests {
     use super::*;
 
     fn verifies(p: &Parsed, pw: &str) -> bool {
-        p.derive(pw.as_bytes()).is_ok_and(|got| got.as_slice() == &*p.expected())
+        p.derive(pw.as_bytes(), Kdf { secret: None, threads: 1 })
+            .is_ok_and(|got| got.as_slice() == &*p.expected())
     }
 
     #[test]
@@ -409,30 +293,6 @@ mod tests {
         assert!(p.check(&Ceilings::default()).is_err());
         assert!(parse_prefixed("SCRAM-SHA-256$0:c2FsdA==$AA==:AA==").is_err());
         assert!(parse_prefixed("SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==").is_err());
-    }
-
-    #[test]
-    fn hex_is_not_aspnet() {
-        for len in [16, 32, 40, 64, 128] {
-            for start in ["AA", "AQ", "Ae", "00", "ff", "AB"] {
-                let s = format!("{start}{}", "0".repeat(len - 2));
-                assert!(matches!(parse_aspnet(&s), Ok(None)), "{s}");
-                let upper = format!("{start}{}", "F".repeat(len - 2));
-                assert!(matches!(parse_aspnet(&upper), Ok(None)), "{upper}");
-            }
-        }
-    }
-
-    #[test]
-    fn aspnet_shapes() {
-        let v2 = "ANXrDknc7fGPpigibZXXZFMX4aoqz44JveK6jQuwY3eH/UyPhvr5xTPeGYEckLxz9A==";
-        assert!(verifies(&parse_aspnet(v2).unwrap().unwrap(), "my password"));
-        let v3 = "AQAAAAIAAAAyAAAAEOMwvh3+FZxqkdMBz2ekgGhwQ4B6pZWND6zgESBuWiHw";
-        assert!(verifies(&parse_aspnet(v3).unwrap().unwrap(), "my password"));
-        // Unpadded v2 is not canonical padded base64: not claimed.
-        assert!(matches!(parse_aspnet(v2.trim_end_matches('=')), Ok(None)));
-        // A v3 header with a salt longer than what follows: malformed.
-        assert!(parse_aspnet("AQAAAAEAACcQAAAAQKHNE68u6SmNmKSPj2dPjjEWajAB").is_err());
     }
 
     #[test]

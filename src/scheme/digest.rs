@@ -19,7 +19,11 @@ use sha1::Sha1;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{Extra, Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::Extra;
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
 use crate::encoding::{b64_decode, hex_decode, hex_lower, is_hex};
 use crate::error::{Error, Result};
 
@@ -73,10 +77,8 @@ impl Func {
             Func::Sha384 => Sha384::digest(data).to_vec(),
             Func::Sha512 => Sha512::digest(data).to_vec(),
             Func::Utf16le => {
-                let text = core::str::from_utf8(data).map_err(|_| Error::Unsupported {
-                    scheme: Scheme::Ntlm,
-                    what: "utf16le() of a password that is not UTF-8",
-                })?;
+                let text =
+                    core::str::from_utf8(data).map_err(|_| Error::PasswordNotUtf8 { what: "utf16le()" })?;
                 text.encode_utf16().flat_map(u16::to_le_bytes).collect()
             }
             Func::Upper => data.to_ascii_uppercase(),
@@ -488,25 +490,27 @@ impl<'a> Parsed<'a> {
         };
         Ok(Parsed { recipe, expected, salt: salt.as_bytes(), user: user.as_bytes() })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.recipe.scheme, params: Params::Fixed }
+impl Family for Parsed<'_> {
+    fn identified(&self) -> Identified {
+        Identified::new(self.recipe.scheme, Params::Fixed)
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn recipe_notation(&self) -> Option<&str> {
+    fn recipe_notation(&self) -> Option<&str> {
         (self.recipe.scheme == Scheme::Recipe).then_some(self.recipe.notation.as_str())
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         self.recipe.digest(password, self.salt, self.user)
     }
 
     /// The stored string with the digest set to zero bytes.
-    pub(crate) fn masked(&self) -> String {
+    fn masked(&self) -> Result<String> {
         let r = self.recipe;
         let zeros = match r.encoding {
             DigestEncoding::Hex => "0".repeat(2 * self.expected.len()),
@@ -518,11 +522,11 @@ impl<'a> Parsed<'a> {
             Scheme::DjangoSaltedSha1 => "sha1$",
             _ => "",
         };
-        match r.layout {
+        Ok(match r.layout {
             SaltLayout::None | SaltLayout::Separate => format!("{}{zeros}", r.prefix),
             SaltLayout::HashColonSalt => format!("{}{zeros}:{salt}", r.prefix),
             SaltLayout::SaltDollarHash => format!("{wrapper}{}{salt}${zeros}", r.prefix),
-        }
+        })
     }
 }
 

@@ -9,10 +9,13 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, is_hex, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 #[derive(Clone, Copy)]
 enum Alg {
@@ -136,21 +139,23 @@ impl Parsed {
             hex: false,
         })
     }
+}
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+impl Family for Parsed {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         self.fshp_rounds.map_or(Ok(()), |r| c.iterations(self.scheme, "rounds", r))
     }
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: self.fshp_rounds.map_or(Params::Fixed, Params::Rounds) }
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme, self.fshp_rounds.map_or(Params::Fixed, Params::Rounds))
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.digest
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.digest)
     }
 
     /// The value with the digest replaced by zero bytes, salt kept.
-    pub(crate) fn masked(&self) -> String {
+    fn masked(&self) -> Result<String> {
         let zeros = vec![0u8; self.digest.len()];
         let body = if self.hex {
             "0".repeat(2 * zeros.len())
@@ -159,11 +164,11 @@ impl Parsed {
         } else {
             b64_encode_padded(&[zeros.as_slice(), &self.salt].concat())
         };
-        format!("{}{body}", self.tag)
+        Ok(format!("{}{body}", self.tag))
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
-        match self.fshp_rounds {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(match self.fshp_rounds {
             None => self.alg.digest(password, &self.salt),
             Some(rounds) => {
                 let mut d = self.alg.digest(&self.salt, password);
@@ -172,6 +177,6 @@ impl Parsed {
                 }
                 d
             }
-        }
+        })
     }
 }

@@ -4,42 +4,18 @@
 //! (`grub.pbkdf2.sha512.…`) and the two `$p5k2$` layouts (Christian
 //! Thoemmes's and Dwayne Litzenberger's). The KDF is the `pbkdf2` crate's.
 
-use sha1::Sha1;
-use sha2::{Sha256, Sha512};
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{
-    ab64_decode, ab64_encode, b64_decode, b64_encode_padded, hex_decode, is_hex, parse_decimal,
+    ab64_decode, ab64_encode, b64_decode, b64_encode_padded, hex_decode, is_hex, mask_tail, parse_decimal,
 };
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
-
-/// The HMAC hash under PBKDF2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Prf {
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-impl Prf {
-    pub(crate) fn derive(self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
-        match self {
-            Prf::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, rounds, out),
-            Prf::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, rounds, out),
-            Prf::Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, rounds, out),
-        }
-    }
-
-    fn len(self) -> usize {
-        match self {
-            Prf::Sha1 => 20,
-            Prf::Sha256 => 32,
-            Prf::Sha512 => 64,
-        }
-    }
-}
+use crate::primitives::prf::Prf;
 
 pub(crate) struct Parsed {
     scheme: Scheme,
@@ -49,16 +25,6 @@ pub(crate) struct Parsed {
     expected: Vec<u8>,
     /// The stored string with the derived key replaced by zero bytes.
     masked: String,
-}
-
-/// `s` with its last `n` characters (the encoded key) replaced by `zero`,
-/// padding kept: the same string for an all-zero key.
-pub(crate) fn mask_tail(s: &str, n: usize, zero: char) -> String {
-    let cut = s.len().saturating_sub(n);
-    let head = s.get(..cut).unwrap_or_default();
-    let tail: String =
-        s.get(cut..).unwrap_or_default().chars().map(|c| if c == '=' { c } else { zero }).collect();
-    format!("{head}{tail}")
 }
 
 fn x_or(scheme: Scheme) -> impl Fn() -> Error {
@@ -254,24 +220,26 @@ impl Parsed {
         let masked = mask_tail(s, hash.len(), '0');
         Ok(Parsed { scheme, prf, rounds, salt: salt.as_bytes().to_vec(), expected, masked })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: Params::Rounds(self.rounds) }
+impl Family for Parsed {
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme, Params::Rounds(self.rounds))
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.iterations(self.scheme, "iterations", self.rounds)
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn masked(&self) -> String {
-        self.masked.clone()
+    fn masked(&self) -> Result<String> {
+        Ok(self.masked.clone())
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let rounds = u32::try_from(self.rounds)
             .map_err(|_| Error::too_big(self.scheme, "iterations", self.rounds, u32::MAX.into()))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);

@@ -7,10 +7,13 @@ use md5::Md5;
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{crypt64_le, crypt64_value, hex_lower, is_crypt64};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 pub(crate) struct Parsed<'a> {
     scheme: Scheme,
@@ -44,30 +47,32 @@ impl<'a> Parsed<'a> {
             checksum: body.get(9..).unwrap_or_default(),
         })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: Params::Rounds(1u64 << self.log2) }
+impl Family for Parsed<'_> {
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme, Params::Rounds(1u64 << self.log2))
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.iterations(self.scheme, "rounds", 1u64 << self.log2)
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        self.checksum.as_bytes()
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.checksum.as_bytes())
     }
 
-    pub(crate) fn masked(&self) -> String {
+    fn masked(&self) -> Result<String> {
         let prefix = match self.scheme {
             Scheme::Drupal7WrappedMd5 => "U$S$",
             Scheme::Drupal7 => "$S$",
             _ => "$P$",
         };
         let count = crate::encoding::CRYPT64.get(self.log2 as usize).copied().unwrap_or(b'.');
-        format!("{prefix}{}{}{}", char::from(count), self.salt, ".".repeat(self.checksum.len()))
+        Ok(format!("{prefix}{}{}{}", char::from(count), self.salt, ".".repeat(self.checksum.len())))
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Zeroizing<Vec<u8>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let got = match self.scheme {
             Scheme::Phpass => iterate::<Md5>(self.salt.as_bytes(), password, self.log2),
             Scheme::Drupal7 => iterate::<Sha512>(self.salt.as_bytes(), password, self.log2),
@@ -77,7 +82,7 @@ impl<'a> Parsed<'a> {
             }
         };
         let n = self.checksum.len();
-        Zeroizing::new(got.as_bytes().get(..n).unwrap_or_default().to_vec())
+        Ok(Zeroizing::new(got.as_bytes().get(..n).unwrap_or_default().to_vec()))
     }
 }
 

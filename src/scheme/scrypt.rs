@@ -1,13 +1,16 @@
 //! scrypt as passlib (`$scrypt$ln=…`), Django (`scrypt$salt$N$r$p$…`) and
 //! Werkzeug (`scrypt:N:r:p$salt$hex`) store it. The `scrypt` crate validates
-//! the parameters; the KDF is `scrypt_core` (pooled memory, scalar Salsa20/8).
+//! the parameters; the KDF is `primitives::scrypt` (pooled memory, scalar Salsa20/8).
 
 use zeroize::Zeroizing;
 
-use super::{Identified, Params, Scheme};
+use std::borrow::Cow;
+
+use super::{Family, Kdf};
+use crate::catalogue::{Identified, Params, Scheme};
+use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_unpadded, hex_decode, is_hex, parse_decimal};
 use crate::error::{Error, Result};
-use crate::policy::Ceilings;
 
 pub(crate) struct Parsed {
     scheme: Scheme,
@@ -65,7 +68,7 @@ impl Parsed {
             p: small(scheme, "p", &p)?,
             salt,
             expected,
-            masked: super::pbkdf2::mask_tail(s, hash.len(), 'A'),
+            masked: crate::encoding::mask_tail(s, hash.len(), 'A'),
         })
     }
 
@@ -89,7 +92,7 @@ impl Parsed {
             p: small(scheme, "p", p)?,
             salt: salt.as_bytes().to_vec(),
             expected,
-            masked: super::pbkdf2::mask_tail(s, hash.len(), 'A'),
+            masked: crate::encoding::mask_tail(s, hash.len(), 'A'),
         })
     }
 
@@ -116,33 +119,35 @@ impl Parsed {
             p: small(scheme, "p", p)?,
             salt: salt.as_bytes().to_vec(),
             expected,
-            masked: super::pbkdf2::mask_tail(s, hash.len(), '0'),
+            masked: crate::encoding::mask_tail(s, hash.len(), '0'),
         })
     }
+}
 
-    pub(crate) fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, params: Params::Scrypt { log_n: self.log_n, r: self.r, p: self.p } }
+impl Family for Parsed {
+    fn identified(&self) -> Identified {
+        Identified::new(self.scheme, Params::Scrypt { log_n: self.log_n, r: self.r, p: self.p })
     }
 
-    pub(crate) fn check(&self, c: &Ceilings) -> Result<()> {
+    fn check(&self, c: &Ceilings) -> Result<()> {
         c.parallelism(self.scheme, self.p.into())?;
         let bytes = 128u128 * (1u128 << self.log_n) * u128::from(self.r);
         c.memory_bytes(self.scheme, bytes)
     }
 
-    pub(crate) fn expected(&self) -> &[u8] {
-        &self.expected
+    fn expected(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.expected)
     }
 
-    pub(crate) fn masked(&self) -> String {
-        self.masked.clone()
+    fn masked(&self) -> Result<String> {
+        Ok(self.masked.clone())
     }
 
-    pub(crate) fn derive(&self, password: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         scrypt::Params::new(self.log_n, self.r, self.p)
             .map_err(|_| Error::malformed(self.scheme, "parameters rejected by scrypt"))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
-        super::scrypt_core::scrypt(password, &self.salt, self.log_n, self.r, self.p, &mut out);
+        crate::primitives::scrypt::scrypt(password, &self.salt, self.log_n, self.r, self.p, &mut out);
         Ok(out)
     }
 }
@@ -151,7 +156,7 @@ impl Parsed {
 pub(crate) fn hash_passlib(password: &[u8], log_n: u8, r: u32, p: u32, salt: &[u8]) -> Result<String> {
     scrypt::Params::new(log_n, r, p).map_err(|_| Error::InvalidConfig("scrypt parameters".into()))?;
     let mut out = Zeroizing::new([0u8; 32]);
-    super::scrypt_core::scrypt(password, salt, log_n, r, p, out.as_mut_slice());
+    crate::primitives::scrypt::scrypt(password, salt, log_n, r, p, out.as_mut_slice());
     Ok(format!(
         "$scrypt$ln={log_n},r={r},p={p}${}${}",
         b64_encode_unpadded(salt),

@@ -300,7 +300,10 @@ impl Store {
     /// The database's plan for the next batch query (SQL stores).
     pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, String> {
         match self {
-            Store::File(_) => Err("files have no query plan".into()),
+            Store::File(_) => {
+                let _ = n;
+                Err("files have no query plan".into())
+            }
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.explain_next_batch(n).await,
         }

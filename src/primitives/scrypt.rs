@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use zeroize::{Zeroize as _, Zeroizing};
 
-use super::pbkdf2::Prf;
+use super::prf::Prf;
 
 /// Salsa20/8 core (RFC 7914 §3) on one 64-byte block, in place.
 fn salsa20_8(b: &mut [u32; 16]) {
