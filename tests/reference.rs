@@ -252,3 +252,23 @@ fn bcrypt_2a_safety_measure_of_crypt_blowfish() {
     assert_valid(&format!("$2a$05${salt}Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq"), b"\xa3", Scheme::Bcrypt);
     assert_valid(&format!("$2b$05${salt}Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq"), b"\xa3", Scheme::Bcrypt);
 }
+
+#[test]
+fn strings_read_anew_wrap_and_verify() {
+    // The wrapped form keeps what the legacy string needs: an empty or
+    // non-crypt64 salt, a Django 1.0 salt field, a `$3$$` of a UTF-8 password.
+    let policy = Policy::default();
+    for (hash, pw) in [
+        ("$1$$Nxrr.XTiS6AY.7S2ye3OA1", &b"foobarbaz"[..]),
+        ("$1$########$BTXbxyZ1vI4TivVy61i3y.", b"foobarbaz"),
+        ("$5$########$Bcqd/1Qii3tckH98SjVean78KqGf4VvLxpO2fG232h.", b"foobarbaz"),
+        ("crypt$c2e86$c2M87q...WWcU", b"password"),
+        ("$3$$14afdf1514c72786089966de5e09b928", "étude".as_bytes()),
+    ] {
+        let wrapped = policy.wrap(Stored::new(hash)).unwrap_or_else(|e| panic!("{hash}: {e}"));
+        let got = policy.verify(pw, Stored::new(&wrapped));
+        assert!(matches!(got, Ok(Verification::Valid { .. })), "{hash} → {wrapped}: {got:?}");
+        let got = policy.verify(b"wrong", Stored::new(&wrapped));
+        assert!(matches!(got, Ok(Verification::Invalid { .. })), "{hash} → {wrapped}: {got:?}");
+    }
+}
