@@ -25,6 +25,15 @@ pub(crate) fn is_crypt64(s: &str) -> bool {
     s.bytes().all(|c| crypt64_value(c).is_some())
 }
 
+/// True when `s` may be the salt of an md5-crypt, apr1 or SHA-crypt setting
+/// as glibc and libxcrypt read it: those take any byte up to the next `$` as
+/// salt, so a salt need not be crypt64 (`$1$########$…` verifies there);
+/// libxcrypt refuses `!`, `*`, `:`, `;`, `\` and white space anywhere in a
+/// setting, and so does this. Control and non-ASCII bytes never reach here.
+pub(crate) fn is_crypt_salt(s: &str) -> bool {
+    s.bytes().all(|c| c.is_ascii_graphic() && !matches!(c, b'$' | b'!' | b'*' | b':' | b';' | b'\\'))
+}
+
 /// Append the `n` low 6-bit groups of `v`, least significant first (crypt's `to64`).
 // The index is masked to the table's size (or, in const fns, a compile-time
 // table walk): it cannot be out of bounds.
@@ -120,8 +129,17 @@ pub(crate) fn bcrypt64_encode(bytes: &[u8]) -> String {
 
 /// Parse a decimal number made only of ASCII digits (no sign, no spaces),
 /// saturating instead of overflowing so callers can report the value.
+///
+/// Strict, as the reference implementations read a stored string's numbers
+/// (passlib's `ZeroPaddedRoundsError`, libxcrypt's SHA-crypt and sun-md5
+/// rounds, the PHC string format): a leading zero is refused (`"0"` itself is
+/// read; callers that forbid zero refuse it). Every decimal field of a stored
+/// string goes through here; bcrypt's fixed two-digit cost is read apart.
 pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if s.len() > 1 && s.starts_with('0') {
         return None;
     }
     Some(s.bytes().fold(0u64, |acc, c| acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))))
@@ -174,5 +192,14 @@ mod tests {
         assert_eq!(parse_decimal("99999999999999999999"), Some(u64::MAX));
         assert_eq!(parse_decimal("-1"), None);
         assert_eq!(parse_decimal("42"), Some(42));
+    }
+
+    #[test]
+    fn decimal_refuses_leading_zeros() {
+        assert_eq!(parse_decimal("0"), Some(0));
+        assert_eq!(parse_decimal("10"), Some(10));
+        for s in ["00", "01", "05", "010428", "0000000000000000000001", "", "+1", " 1", "1 "] {
+            assert_eq!(parse_decimal(s), None, "{s:?}");
+        }
     }
 }

@@ -130,10 +130,7 @@ impl Onion {
             _ => return Err(malformed("outer parameters")),
         };
         for n in [m, t, p] {
-            let canonical = !n.is_empty()
-                && n.len() <= 10
-                && n.bytes().all(|b| b.is_ascii_digit())
-                && (n == "0" || !n.starts_with('0'));
+            let canonical = n.len() <= 10 && crate::encoding::parse_decimal(n).is_some();
             if !canonical {
                 return Err(malformed("outer parameters"));
             }

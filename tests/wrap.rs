@@ -350,7 +350,8 @@ fn malformed_v2_wraps_are_errors() {
         with("m1wHJImwTO", "64,1,1,AAAAAAAAAAAAAA", &st), // key id over 8 bytes
         with("zzwHJImwTO", "64,1,1", &st),                // unknown code
         with("m1wHJImwTO$", "64,1,1", &st),               // extra hole
-        with("m1", "64,1,1", &st),                        // bad inner salt
+        with("m1wHJImwTOx", "64,1,1", &st),               // bad inner salt (9 characters)
+        with("m1wHJ:mwTO", "64,1,1", &st),                // bad inner salt (`:`; empty is md5-crypt's)
         with("m5wHJImwTO", "64,1,1", &st),                // text after a whole-setting code
         with(&format!("--md5_crypt:$1$wHJImwTO${zeros}"), "64,1,1", &st), // non-canonical spelling
         with("--md5_crypt:$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0", "64,1,1", &st), // a digest, not a setting

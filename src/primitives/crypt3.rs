@@ -45,12 +45,10 @@ fn decode_crypt64_le(s: &[u8]) -> Option<u32> {
     s.iter().rev().try_fold(0u32, |acc, &c| Some((acc << 6) | crypt64_value(c)?))
 }
 
-/// Plain decimal, digits only (`str::parse` alone would also take a '+').
+/// Plain decimal, digits only, no leading zero: the crate's one strict
+/// reader ([`crate::encoding::parse_decimal`]), narrowed to `u32`.
 fn parse_decimal(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    crate::encoding::parse_decimal(s).and_then(|v| u32::try_from(v).ok())
 }
 
 /// crypt(3) sees the password as a C string, so DES-based schemes stop at NUL.

@@ -56,8 +56,22 @@ fn decode_salt_and_checksum(scheme: Scheme, salt: &str, checksum: &str) -> Resul
     Ok((s, c))
 }
 
+/// A decimal cost (passlib's `bcrypt_sha256` `r=12` / `2b,12`): no leading zero.
 fn parse_cost(scheme: Scheme, s: &str) -> Result<u32> {
     let cost = parse_decimal(s).ok_or(Error::malformed(scheme, "cost"))?;
+    if !(4..=31).contains(&cost) {
+        return Err(Error::too_big(scheme, "cost", cost, 31));
+    }
+    Ok(cost as u32)
+}
+
+/// The cost of a `$2?$NN$` string: exactly two digits (`$2a$05$`), as
+/// OpenBSD, crypt_blowfish, libxcrypt and passlib read it; `$2a$5$` is refused.
+fn parse_two_digit_cost(scheme: Scheme, s: &str) -> Result<u32> {
+    let cost = match s.as_bytes() {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => u64::from(a - b'0') * 10 + u64::from(b - b'0'),
+        _ => return Err(Error::malformed(scheme, "cost must be two digits")),
+    };
     if !(4..=31).contains(&cost) {
         return Err(Error::too_big(scheme, "cost", cost, 31));
     }
@@ -79,7 +93,7 @@ impl Parsed {
             }
             _ => return Err(Error::malformed(scheme, "variant")),
         }
-        let cost = parse_cost(scheme, cost.unwrap_or_default())?;
+        let cost = parse_two_digit_cost(scheme, cost.unwrap_or_default())?;
         let rest = rest.ok_or(Error::malformed(scheme, "missing salt"))?;
         let (salt, checksum) = (rest.get(..22).unwrap_or_default(), rest.get(22..).unwrap_or_default());
         let (salt_b, checksum_b) = decode_salt_and_checksum(scheme, salt, checksum)?;
@@ -182,6 +196,12 @@ impl Family for Parsed {
             }
             PreHash::WordpressHmacSha384 => b64_hmac::<Hmac<Sha384>>(b"wp-sha384", password, self.scheme)?,
         };
+        // Only a password itself can hold bytes >= 0x80 (the pre-hashes are ASCII).
+        if self.prehash == PreHash::None && self.head.contains("$2a$") {
+            if let Some(flipped) = crypt_blowfish_2a_safety(&key, self.cost, self.salt) {
+                return Ok(Zeroizing::new(flipped.to_vec()));
+            }
+        }
         let got = raw_bcrypt(&key, self.cost, self.salt, self.scheme)?;
         Ok(Zeroizing::new(got.to_vec()))
     }
@@ -198,6 +218,78 @@ fn raw_bcrypt(password: &[u8], cost: u32, salt: [u8; 16], scheme: Scheme) -> Res
     let bytes = bcrypt64_decode(tail).ok_or(Error::malformed(scheme, "bcrypt output"))?;
     let arr: [u8; 23] = bytes.try_into().map_err(|_| Error::malformed(scheme, "bcrypt output"))?;
     Ok(Zeroizing::new(arr))
+}
+
+/// crypt_blowfish's `$2a$` safety measure (crypt_blowfish 1.1+, hence
+/// libxcrypt and PHP >= 5.3.7; `BF_set_key` with the `$2a$` flags): the key
+/// is read both correctly and with the pre-2011 sign-extension bug of `$2x$`.
+/// When a byte >= 0x80 stands in place 2, 3 or 4 of a 32-bit key word (where
+/// the bug would sign-extend it) and yet both readings give the same 18
+/// words, bit 16 of the first initial subkey is flipped, so that such a
+/// password's `$2a$` hash is neither its `$2b$` nor its `$2x$` hash. Those are
+/// rare passwords (each such byte preceded in its word by `0xFF` bytes only,
+/// e.g. `FF FF A3`); for them this returns the checksum crypt_blowfish
+/// computes, and `None` for every other key (the plain bcrypt is right).
+/// The key bytes are the ones [`raw_bcrypt`] uses: the first 72 password
+/// bytes, then a NUL when shorter, repeated.
+#[allow(clippy::cast_possible_wrap, clippy::cast_sign_loss)]
+fn crypt_blowfish_2a_safety(password: &[u8], cost: u32, salt: [u8; 16]) -> Option<Zeroizing<[u8; 23]>> {
+    let mut cycle = Zeroizing::new(password.get(..72).unwrap_or(password).to_vec());
+    if cycle.len() < 72 {
+        cycle.push(0);
+    }
+    let (mut sign, mut diff, mut pos) = (0u32, 0u32, 0usize);
+    let mut words = Zeroizing::new([0u32; 18]);
+    for w in words.iter_mut() {
+        let (mut correct, mut buggy) = (0u32, 0u32);
+        for j in 0..4 {
+            let c = cycle.get(pos % cycle.len()).copied().unwrap_or(0);
+            pos += 1;
+            correct = (correct << 8) | u32::from(c);
+            buggy = (buggy << 8) | (c as i8 as i32 as u32);
+            if j > 0 {
+                sign |= buggy & 0x80;
+            }
+        }
+        diff |= correct ^ buggy;
+        *w = correct;
+    }
+    diff |= diff >> 16;
+    diff &= 0xffff;
+    diff += 0xffff; // bit 16 set iff the readings differed
+    if (sign << 9) & !diff & 0x10000 == 0 {
+        return None;
+    }
+    // The first expansion uses the words with bit 16 of P[0]'s key flipped;
+    // every later one the key itself, as `BF_crypt` does.
+    let mut first = Zeroizing::new([0u8; 72]);
+    for (i, (chunk, w)) in first.chunks_exact_mut(4).zip(words.iter()).enumerate() {
+        let w = if i == 0 { w ^ 0x10000 } else { *w };
+        chunk.copy_from_slice(&w.to_be_bytes());
+    }
+    let mut state = blowfish::Blowfish::bc_init_state();
+    state.salted_expand_key(&salt, first.as_slice());
+    for _ in 0..1u64 << cost {
+        state.bc_expand_key(&cycle);
+        state.bc_expand_key(&salt);
+    }
+    // "OrpheanBeholderScryDoubt", encrypted 64 times.
+    let mut ctext = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
+    let mut out = Zeroizing::new([0u8; 23]);
+    for (i, pair) in ctext.chunks_exact_mut(2).enumerate() {
+        let mut lr = [pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)];
+        for _ in 0..64 {
+            lr = state.bc_encrypt(lr);
+        }
+        pair.copy_from_slice(&lr);
+        let bytes = [lr[0].to_be_bytes(), lr[1].to_be_bytes()].concat();
+        for (k, b) in bytes.into_iter().enumerate() {
+            if let Some(slot) = out.get_mut(8 * i + k) {
+                *slot = b;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// A new `$2b$` string. The caller has refused passwords over 72 bytes.

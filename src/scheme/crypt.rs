@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use super::{Family, Kdf};
 use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
-use crate::encoding::{crypt64_le, is_crypt64, parse_decimal};
+use crate::encoding::{crypt64_le, is_crypt64, is_crypt_salt, parse_decimal};
 use crate::error::{Error, Result};
 
 /// `$1$salt$hash` or `$apr1$salt$hash`.
@@ -30,8 +30,10 @@ impl<'a> Md5Crypt<'a> {
         let rest =
             s.strip_prefix(if apr1 { "$apr1$" } else { "$1$" }).ok_or(Error::malformed(scheme, "prefix"))?;
         let (salt, checksum) = rest.split_once('$').ok_or(Error::malformed(scheme, "missing `$`"))?;
-        if salt.is_empty() || salt.len() > 8 || !is_crypt64(salt) {
-            return Err(Error::malformed(scheme, "salt must be 1-8 crypt64 characters"));
+        // glibc and libxcrypt take an empty salt (`$1$$…`) and any printable
+        // salt character but their separators.
+        if salt.len() > 8 || !is_crypt_salt(salt) {
+            return Err(Error::malformed(scheme, "salt must be at most 8 characters, no `$!*:;\\`"));
         }
         if checksum.len() != 22 || !is_crypt64(checksum) {
             return Err(Error::malformed(scheme, "checksum must be 22 crypt64 characters"));
@@ -200,8 +202,8 @@ impl<'a> ShaCrypt<'a> {
         if fields.next().is_some() {
             return Err(Error::malformed(scheme, "too many fields"));
         }
-        if salt.len() > 16 || !is_crypt64(salt) {
-            return Err(Error::malformed(scheme, "salt must be at most 16 crypt64 characters"));
+        if salt.len() > 16 || !is_crypt_salt(salt) {
+            return Err(Error::malformed(scheme, "salt must be at most 16 characters, no `$!*:;\\`"));
         }
         let want = if sha512 { 86 } else { 43 };
         if checksum.len() != want || !is_crypt64(checksum) {

@@ -392,6 +392,18 @@ pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
     table.iter().find(|r| r.scheme == scheme)
 }
 
+/// FreeBSD's `$3$$` NT hash as its crypt(3) computes it (libxcrypt
+/// `crypt-nthash.c`, from FreeBSD): the password is a C string (it ends at the
+/// first NUL), each of its *bytes* is widened to 16 bits (`byte, 0`), and MD4
+/// runs over that (checked against libxcrypt 4.4 up to 511 bytes). That is
+/// UTF-16LE only for ASCII: a UTF-8 `é` is the two units `C3 00 A9 00`, not
+/// `E9 00`. (`ntlm` stays md4(UTF-16LE of the text), as Windows computes it.)
+fn bsd_nthash(password: &[u8]) -> Zeroizing<Vec<u8>> {
+    let c_str = password.split(|&b| b == 0).next().unwrap_or_default();
+    let wide: Zeroizing<Vec<u8>> = Zeroizing::new(c_str.iter().flat_map(|&b| [b, 0]).collect());
+    Zeroizing::new(Md4::digest(wide.as_slice()).to_vec())
+}
+
 /// Django's salted digests: `md5$salt$hex`, `sha1$salt$hex` = digest(salt . pass).
 fn django_recipe(md5: bool) -> &'static Recipe {
     static MD5: OnceLock<Recipe> = OnceLock::new();
@@ -506,6 +518,9 @@ impl Family for Parsed<'_> {
     }
 
     fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        if self.recipe.scheme == Scheme::BsdNthash {
+            return Ok(bsd_nthash(password));
+        }
         self.recipe.digest(password, self.salt, self.user)
     }
 

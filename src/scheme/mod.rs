@@ -161,13 +161,31 @@ pub(crate) struct Extra<'a> {
 /// Parse a self-describing stored string. `Ok(None)` means the string carries
 /// no marker of its own and must be resolved through a declared scheme.
 pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
+    parse_nested(s, 0)
+}
+
+/// How many wrappers (`*` of a locked account, `{CRYPT}`) one stored string
+/// may nest. Real strings nest at most two (`*{CRYPT}$6$…`); a deeper string
+/// is malformed, so no input can drive the parse's recursion deep (a line of
+/// 30,000 `*` once overflowed the stack).
+const MAX_NESTING: usize = 4;
+
+fn nested_too_deeply() -> Error {
+    Error::Malformed { scheme: None, what: "wrappers (`*`, `{CRYPT}`) nested too deeply" }
+}
+
+/// [`parse_self_describing`] of a string found inside `depth` wrappers.
+fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
+    if depth > MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
     if s.is_empty() {
         return Err(Error::Malformed { scheme: None, what: "empty string" });
     }
     if s.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()) {
         return Err(Error::Malformed { scheme: None, what: "control or non-ASCII characters" });
     }
-    if let Some(disabled) = parse_disabled(s)? {
+    if let Some(disabled) = parse_disabled(s, depth)? {
         return Ok(Some(disabled));
     }
     let parsed: Parsed<'_> = if let Some(rest) = s.strip_prefix('$') {
@@ -193,7 +211,7 @@ pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
             }
         }
     } else if let Some(inner) = s.strip_prefix("{CRYPT}") {
-        parse_ldap_crypt(inner)?
+        parse_ldap_crypt(inner, depth)?
     } else if s.starts_with("{PKCS5S2}") {
         Box::new(pbkdf2::Parsed::parse_atlassian(s)?)
     } else if s.starts_with("{PBKDF2") {
@@ -234,7 +252,7 @@ pub(crate) fn parse_self_describing(s: &str) -> Result<Option<Parsed<'_>>> {
 /// markers; `!` in front of anything (shadow's lock, Django's unusable
 /// password); `*` in front of a self-describing hash. `*` + 40 hex is MySQL's
 /// format, left to the declarations; any other `*…` is malformed.
-fn parse_disabled(s: &str) -> Result<Option<Parsed<'_>>> {
+fn parse_disabled(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
     if matches!(s, "!" | "!!" | "*") || s.starts_with("*LK*") || s.starts_with("*NP*") || s.starts_with('!') {
         return Ok(Some(Box::new(Disabled)));
     }
@@ -242,7 +260,10 @@ fn parse_disabled(s: &str) -> Result<Option<Parsed<'_>>> {
         if rest.len() == 40 && rest.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        return match parse_self_describing(rest) {
+        if depth >= MAX_NESTING {
+            return Err(nested_too_deeply());
+        }
+        return match parse_nested(rest, depth + 1) {
             Ok(Some(_)) => Ok(Some(Box::new(Disabled))),
             _ => Err(Error::Malformed { scheme: None, what: "`*` before an unrecognised string" }),
         };
@@ -251,8 +272,11 @@ fn parse_disabled(s: &str) -> Result<Option<Parsed<'_>>> {
 }
 
 /// `{CRYPT}` + a crypt(3) string: reported under the LDAP label of the family.
-fn parse_ldap_crypt(inner: &str) -> Result<Parsed<'_>> {
-    let parsed = match parse_self_describing(inner)? {
+fn parse_ldap_crypt(inner: &str, depth: usize) -> Result<Parsed<'_>> {
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = match parse_nested(inner, depth + 1)? {
         Some(p) => p,
         None => Box::new(des_crypt::DesCrypt::parse_des(inner)?),
     };
@@ -270,13 +294,16 @@ fn parse_ldap_crypt(inner: &str) -> Result<Parsed<'_>> {
     Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
 }
 
-/// Django's `crypt$<salt>$<13-char DES crypt>`; the salt field, when present,
-/// must be the crypt's own salt.
+/// Django's `crypt$<salt>$<13-char DES crypt>`. The salt field is empty
+/// (Django 1.4+), the crypt's own 2-character salt, or Django 1.0's 5
+/// characters of which only the first two are the crypt's salt
+/// (`crypt$c2e86$c2M87q...WWcU`): as passlib reads it, its first two
+/// characters must be the crypt's salt and the rest is ignored.
 fn parse_django_des(rest: &str) -> Result<Parsed<'_>> {
     let sch = Scheme::DjangoDesCrypt;
     let (salt, des) = rest.split_once('$').ok_or(Error::malformed(sch, "expected crypt$salt$hash"))?;
-    if !salt.is_empty() && des.get(..2) != Some(salt) {
-        return Err(Error::malformed(sch, "salt field differs from the crypt's salt"));
+    if !salt.is_empty() && (!crate::encoding::is_crypt64(salt) || salt.get(..2) != des.get(..2)) {
+        return Err(Error::malformed(sch, "salt field does not start with the crypt's salt"));
     }
     Ok(Box::new(Wrapped { scheme: sch, inner: Box::new(des_crypt::DesCrypt::parse_des(des)?) }))
 }

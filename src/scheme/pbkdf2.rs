@@ -143,7 +143,12 @@ impl Parsed {
         let scheme = if hash.len() == 28 { Scheme::CtaPbkdf2Sha1 } else { Scheme::DlitzPbkdf2Sha1 };
         let rounds = if it.is_empty() && scheme == Scheme::DlitzPbkdf2Sha1 {
             400
-        } else if it.len() <= 8 && it.bytes().all(|c| c.is_ascii_hexdigit()) && !it.is_empty() {
+        } else if it.len() <= 8
+            && it.bytes().all(|c| c.is_ascii_hexdigit())
+            && !it.is_empty()
+            && (it == "0" || !it.starts_with('0'))
+        {
+            // passlib refuses zero-padded rounds (hex here, as decimal elsewhere).
             u64::from_str_radix(it, 16).map_err(|_| Error::malformed(scheme, "rounds"))?
         } else {
             return Err(Error::malformed(scheme, "rounds must be hex"));
