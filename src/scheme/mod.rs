@@ -19,16 +19,18 @@ use crate::error::{Error, Result};
 pub(crate) mod argon2;
 pub(crate) mod aspnet;
 pub(crate) mod bcrypt;
-pub(crate) mod crypt;
 pub(crate) mod dbms;
 pub(crate) mod des_crypt;
 pub(crate) mod digest;
 pub(crate) mod ldap;
+pub(crate) mod md5_crypt;
 pub(crate) mod pbkdf2;
 pub(crate) mod phpass;
 pub(crate) mod scrypt;
 pub(crate) mod sha1_crypt;
+pub(crate) mod sha_crypt;
 pub(crate) mod sun_md5_crypt;
+pub(crate) mod yescrypt;
 
 pub use digest::{DigestEncoding, Recipe, SaltLayout};
 
@@ -191,10 +193,10 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
     let parsed: Parsed<'_> = if let Some(rest) = s.strip_prefix('$') {
         let id = rest.split('$').next().unwrap_or_default();
         match id {
-            "1" => Box::new(crypt::Md5Crypt::parse(s, false)?),
-            "apr1" => Box::new(crypt::Md5Crypt::parse(s, true)?),
-            "5" | "6" => Box::new(crypt::ShaCrypt::parse(s)?),
-            "y" => Box::new(crypt::Yescrypt::parse(s)?),
+            "1" => Box::new(md5_crypt::Md5Crypt::parse(s, false)?),
+            "apr1" => Box::new(md5_crypt::Md5Crypt::parse(s, true)?),
+            "5" | "6" => Box::new(sha_crypt::ShaCrypt::parse(s)?),
+            "y" => Box::new(yescrypt::Yescrypt::parse(s)?),
             "2a" | "2b" | "2y" | "2x" => Box::new(bcrypt::Parsed::parse_plain(s, Scheme::Bcrypt)?),
             "bcrypt-sha256" => Box::new(bcrypt::Parsed::parse_passlib_sha256(s)?),
             "wp" => Box::new(bcrypt::Parsed::parse_wordpress(s)?),

@@ -1,23 +1,17 @@
-//! The crypt(3) families of Unix shadow files: md5-crypt and Apache's apr1
-//! (written here: no maintained crate provides them), SHA-crypt (rounds in
-//! `shacrypt.rs` on `sha2`'s block compression and, for SHA-512, rounds-only
-//! compression of the blocks that do not change; faster than the `sha-crypt`
-//! crate it is tested against) and yescrypt (the `yescrypt` crate).
+//! md5-crypt (`$1$`) and Apache's apr1 (`$apr1$`), written here: no
+//! maintained crate provides them. The 1000 rounds run on `md5`'s block
+//! compression over the 8 round layouts built once.
 
-use base64ct::{Base64ShaCrypt, Encoding as _};
 use md5::{Digest as _, Md5};
-use zeroize::Zeroizing;
-
-use crate::primitives::sha_crypt::{self, Hash};
 use std::borrow::Cow;
+
+use zeroize::Zeroizing;
 
 use super::{Family, Kdf};
 use crate::catalogue::{Identified, Params, Scheme};
-use crate::ceilings::Ceilings;
-use crate::encoding::{crypt64_le, is_crypt64, is_crypt_salt, parse_decimal};
+use crate::encoding::{crypt64_le, is_crypt64, is_crypt_salt};
 use crate::error::{Error, Result};
 
-/// `$1$salt$hash` or `$apr1$salt$hash`.
 pub(crate) struct Md5Crypt<'a> {
     apr1: bool,
     salt: &'a str,
@@ -161,178 +155,9 @@ pub(crate) fn md5_crypt_checksum(pw: &[u8], salt: &[u8], magic: &[u8]) -> String
 }
 
 /// `$5$[rounds=N$]salt$hash` and `$6$…`.
-pub(crate) struct ShaCrypt<'a> {
-    s: &'a str,
-    sha512: bool,
-    rounds: u64,
-    salt: &'a str,
-    /// The checksum decoded, in SHA-crypt's transposed byte order.
-    expected: Vec<u8>,
-}
-
-/// SHA-crypt's output byte order (the spec's `b64_from_24bit` groups),
-/// applied before crypt64 encoding.
-const SHA256_ORDER: [usize; 32] = [
-    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28, 18, 29,
-    19, 9, 30, 31,
-];
-const SHA512_ORDER: [usize; 64] = [
-    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8, 50, 51,
-    30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58, 37, 38, 17, 59,
-    60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
-];
-
-fn transpose(raw: &[u8], order: &[usize]) -> Zeroizing<Vec<u8>> {
-    Zeroizing::new(order.iter().map(|&i| raw.get(i).copied().unwrap_or(0)).collect())
-}
-
-impl<'a> ShaCrypt<'a> {
-    pub(crate) fn parse(s: &'a str) -> Result<Self> {
-        let sha512 = s.starts_with("$6$");
-        let scheme = if sha512 { Scheme::Sha512Crypt } else { Scheme::Sha256Crypt };
-        let mut fields = s.get(3..).unwrap_or_default().split('$');
-        let mut first = fields.next().unwrap_or_default();
-        let mut rounds = 5000;
-        if let Some(r) = first.strip_prefix("rounds=") {
-            rounds = parse_decimal(r).ok_or(Error::malformed(scheme, "rounds"))?;
-            first = fields.next().ok_or(Error::malformed(scheme, "missing salt"))?;
-        }
-        let salt = first;
-        let checksum = fields.next().ok_or(Error::malformed(scheme, "missing checksum"))?;
-        if fields.next().is_some() {
-            return Err(Error::malformed(scheme, "too many fields"));
-        }
-        if salt.len() > 16 || !is_crypt_salt(salt) {
-            return Err(Error::malformed(scheme, "salt must be at most 16 characters, no `$!*:;\\`"));
-        }
-        let want = if sha512 { 86 } else { 43 };
-        if checksum.len() != want || !is_crypt64(checksum) {
-            return Err(Error::malformed(scheme, "checksum length or alphabet"));
-        }
-        // glibc clamps and records rounds in 1000..=999_999_999.
-        if !(1000..=999_999_999).contains(&rounds) {
-            return Err(Error::too_big(scheme, "rounds", rounds, 999_999_999));
-        }
-        let expected = Base64ShaCrypt::decode_vec(checksum)
-            .ok()
-            .filter(|v| v.len() == if sha512 { 64 } else { 32 })
-            .ok_or(Error::malformed(scheme, "checksum encoding"))?;
-        Ok(ShaCrypt { s, sha512, rounds, salt, expected })
-    }
-
-    fn scheme(&self) -> Scheme {
-        if self.sha512 {
-            Scheme::Sha512Crypt
-        } else {
-            Scheme::Sha256Crypt
-        }
-    }
-}
-
-impl Family for ShaCrypt<'_> {
-    fn identified(&self) -> Identified {
-        Identified::new(self.scheme(), Params::Rounds(self.rounds))
-    }
-
-    fn check(&self, c: &Ceilings) -> Result<()> {
-        c.iterations(self.scheme(), "rounds", self.rounds)
-    }
-
-    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
-        let rounds = u32::try_from(self.rounds).map_err(|_| Error::malformed(self.scheme(), "rounds"))?;
-        let salt = self.salt.as_bytes();
-        Ok(if self.sha512 {
-            transpose(&sha_crypt::sha_crypt(Hash::Sha512, password, salt, rounds), &SHA512_ORDER)
-        } else {
-            transpose(&sha_crypt::sha_crypt(Hash::Sha256, password, salt, rounds), &SHA256_ORDER)
-        })
-    }
-
-    fn expected(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.expected)
-    }
-
-    fn masked(&self) -> Result<String> {
-        let n = if self.sha512 { 86 } else { 43 };
-        Ok(format!("{}{}", self.s.get(..self.s.len() - n).unwrap_or_default(), ".".repeat(n)))
-    }
-}
-
-/// `$y$params$salt$hash`.
-pub(crate) struct Yescrypt<'a> {
-    s: &'a str,
-    log_n: u8,
-    r: u32,
-    p: u32,
-    params: yescrypt::Params,
-    salt: Vec<u8>,
-    expected: Vec<u8>,
-}
-
-impl<'a> Yescrypt<'a> {
-    pub(crate) fn parse(s: &'a str) -> Result<Self> {
-        let sch = Scheme::Yescrypt;
-        let mut f = s.get(3..).unwrap_or_default().split('$');
-        let params = f.next().unwrap_or_default();
-        let salt = f.next().ok_or(Error::malformed(sch, "missing salt"))?;
-        let hash = f.next().ok_or(Error::malformed(sch, "missing hash"))?;
-        if f.next().is_some() || !is_crypt64(salt) || hash.len() != 43 || !is_crypt64(hash) {
-            return Err(Error::malformed(sch, "fields"));
-        }
-        let parsed: yescrypt::Params = params.parse().map_err(|_| Error::malformed(sch, "parameters"))?;
-        let n = parsed.n();
-        if !n.is_power_of_two() || n < 2 {
-            return Err(Error::malformed(sch, "N must be a power of two"));
-        }
-        let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| Error::malformed(sch, "N"))?;
-        let (r, p) = (parsed.r(), parsed.p());
-        let salt = Base64ShaCrypt::decode_vec(salt).map_err(|_| Error::malformed(sch, "salt encoding"))?;
-        let expected = Base64ShaCrypt::decode_vec(hash)
-            .ok()
-            .filter(|h| h.len() == 32)
-            .ok_or(Error::malformed(sch, "hash encoding"))?;
-        Ok(Yescrypt { s, log_n, r, p, params: parsed, salt, expected })
-    }
-}
-
-impl Family for Yescrypt<'_> {
-    fn identified(&self) -> Identified {
-        Identified::new(Scheme::Yescrypt, Params::Yescrypt { log_n: self.log_n, r: self.r, p: self.p })
-    }
-
-    fn check(&self, c: &Ceilings) -> Result<()> {
-        c.parallelism(Scheme::Yescrypt, u64::from(self.p))?;
-        let bytes = 128u128 * (1u128 << self.log_n) * u128::from(self.r);
-        c.memory_bytes(Scheme::Yescrypt, bytes)
-    }
-
-    fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
-        let mut out = Zeroizing::new(vec![0u8; 32]);
-        yescrypt::yescrypt(password, &self.salt, &self.params, &mut out)
-            .map_err(|_| Error::malformed(Scheme::Yescrypt, "parameters rejected by yescrypt"))?;
-        Ok(out)
-    }
-
-    fn expected(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.expected)
-    }
-
-    fn masked(&self) -> Result<String> {
-        Ok(format!("{}{}", self.s.get(..self.s.len() - 43).unwrap_or_default(), ".".repeat(43)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn yescrypt_params_of_debian_default() {
-        // `j9T`: flavor j, N = 2^12, r = 32.
-        let y = Yescrypt::parse("$y$j9T$rY7B4.J/oqqBijSi3Kg8c0$XoBTmffDpNVJPt0ULPAJC4kPklgMLIc78O5z41kvAA5");
-        let y = y.ok().map(|y| (y.log_n, y.r, y.p));
-        assert_eq!(y, Some((12, 32, 1)));
-    }
 
     /// The rounds as the spec writes them: a fresh MD5 hasher per round.
     fn rounds_with_hasher(pw: &[u8], salt: &[u8], fin: &mut [u8; 16]) {
