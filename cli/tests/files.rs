@@ -62,10 +62,10 @@ fn output_keeps_the_inputs_permissions() {
     let out = dir.join("out.csv");
     ok(&rehash(&["wrap", p(&input), "--output", p(&out), "--json"]));
     assert_eq!(mode(&out), 0o600);
-    assert!(std::fs::read_to_string(&out).expect("read").contains("$rehash-wrap$"));
+    assert!(std::fs::read_to_string(&out).expect("read").contains("$rw2$"));
     ok(&rehash(&["wrap", p(&input), "--in-place", "--json"]));
     assert_eq!(mode(&input), 0o600);
-    assert!(std::fs::read_to_string(&input).expect("read").contains("$rehash-wrap$"));
+    assert!(std::fs::read_to_string(&input).expect("read").contains("$rw2$"));
     // The mode is copied, not fixed: 0640 gives 0640, also over an existing
     // output file with other bits.
     let shared = csv_input(&dir, "shared.csv");
@@ -114,7 +114,7 @@ fn in_place_through_a_symlink_replaces_the_file_it_points_to() {
         std::fs::symlink_metadata(&link).expect("meta").file_type().is_symlink(),
         "the link stays a link"
     );
-    assert!(std::fs::read_to_string(&real).expect("read").contains("$rehash-wrap$"));
+    assert!(std::fs::read_to_string(&real).expect("read").contains("$rw2$"));
     assert_eq!(mode(&real), 0o600);
     assert_eq!(listing(&real_dir), ["users.csv"]);
     assert_eq!(listing(&link_dir), ["users.csv"]);
@@ -128,7 +128,7 @@ fn in_place_through_a_symlink_replaces_the_file_it_points_to() {
     ok(&rehash(&["wrap", p(&input), "--output", p(&trap), "--json"]));
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     assert!(std::fs::symlink_metadata(&trap).expect("meta").file_type().is_file());
-    assert!(std::fs::read_to_string(&trap).expect("read").contains("$rehash-wrap$"));
+    assert!(std::fs::read_to_string(&trap).expect("read").contains("$rw2$"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
