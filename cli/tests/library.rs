@@ -151,3 +151,20 @@ async fn errors_are_typed_and_redacted() {
     assert!(matches!(e, Error::BadIdentifier { .. }) && e.is_configuration(), "{e:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A certificate that does not verify is a TLS error, not any connection
+/// error (with the servers of `cli/tests/tls.rs`; skipped loudly without them).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_ca_is_a_tls_error() {
+    let (Ok(url), Ok(wrong_ca)) =
+        (std::env::var("REHASH_TEST_POSTGRES_URL"), std::env::var("REHASH_TEST_PG_WRONG_CA"))
+    else {
+        eprintln!("SKIPPED: REHASH_TEST_POSTGRES_URL or REHASH_TEST_PG_WRONG_CA is not set");
+        return;
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let bad = format!("{url}{sep}sslmode=verify-full&sslrootcert={wrong_ca}");
+    let e = Store::open(&bad, &cols(), FileOutput::default(), false).await.err().expect("refused");
+    assert!(matches!(e, Error::Tls { .. }) && e.is_connection(), "{e:?}");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+}

@@ -301,7 +301,10 @@ impl Store {
     /// The database's plan for the next batch query (SQL stores).
     pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, Error> {
         match self {
-            Store::File(_) => Err(Error::Unsupported("files have no query plan")),
+            Store::File(_) => {
+                let _ = n; // used by the SQL stores only
+                Err(Error::Unsupported("files have no query plan"))
+            }
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.explain_next_batch(n).await,
         }
