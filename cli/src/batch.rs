@@ -2,14 +2,13 @@
 //! every row below policy strong, without passwords and without losing a row.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal as _;
-use std::time::{Duration, Instant};
 
 use rehash::{Identified, Params, Policy, Scheme, Stored};
 use serde::Serialize;
 
 use crate::secret::{Cipher, Key};
 use crate::store::{Row, Store, Update};
+use crate::{Error, RowError};
 
 /// What the hash column holds.
 pub enum Mode {
@@ -138,13 +137,13 @@ pub struct Problem {
 }
 
 /// Most problem rows kept by id in a report (all are counted).
-const MAX_LISTED: usize = 10_000;
+pub const MAX_LISTED: usize = 10_000;
 
-/// Ids shown per shared-digest group in the text report.
-const IDS_SHOWN: usize = 5;
+/// Ids kept per shared-digest group for the text report (all with `--json`).
+pub const IDS_SHOWN: usize = 5;
 
-/// Shared-digest groups shown in the text report.
-const GROUPS_SHOWN: usize = 10;
+/// Shared-digest groups kept for the text report (all with `--json`).
+pub const GROUPS_SHOWN: usize = 10;
 
 /// A keyed 64-bit fingerprint of an unsalted digest (case folded, as hex
 /// digests compare): groups are counted by fingerprint (8 bytes a row), never
@@ -166,7 +165,7 @@ pub async fn scan(
     policy: &Policy,
     batch: usize,
     full_lists: bool,
-) -> Result<ScanReport, String> {
+) -> Result<ScanReport, Error> {
     let mut r = ScanReport::default();
     let mut by: BTreeMap<(&'static str, String), (u64, bool, u64)> = BTreeMap::new();
     let keys = std::hash::RandomState::new();
@@ -287,73 +286,6 @@ pub async fn scan(
     Ok(r)
 }
 
-/// The report as a terminal table.
-pub fn print_scan(r: &ScanReport, source: &str) {
-    println!("rehash scan {source}: {} rows", r.rows);
-    println!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
-    for s in &r.schemes {
-        let status = match s.scheme {
-            "disabled" => "locked/unusable (left alone)".to_owned(),
-            "rehash_wrap" => "wrapped (upgrades on login)".to_owned(),
-            _ if s.below_policy => match (s.wrapped_len_max, s.fits) {
-                (Some(n), Some(false)) => {
-                    format!("BELOW POLICY; wraps to {n} chars: DOES NOT FIT the column")
-                }
-                (Some(n), _) => format!("BELOW POLICY; wraps to {n} chars at most"),
-                _ => "BELOW POLICY".to_owned(),
-            },
-            _ => "at policy".to_owned(),
-        };
-        println!("{:<26} {:<26} {:>8}  {status}", s.scheme, s.params, s.rows);
-    }
-    println!(
-        "below policy: {} of {} rows ({:.1}%), of which wrapped: {}; locked: {}; malformed or unknown: {}",
-        r.below_policy - r.wrapped,
-        r.rows,
-        100.0 * (r.below_policy - r.wrapped) as f64 / (r.rows.max(1)) as f64,
-        r.wrapped,
-        r.disabled,
-        r.malformed_rows
-    );
-    if let Some(c) = &r.column {
-        match &c.alter {
-            None => println!(
-                "hash column: {} characters; every value rehash writes fits (longest {}, new target hashes {})",
-                c.capacity, c.needed, c.target_hash_len
-            ),
-            Some(alter) => println!(
-                "hash column: {} characters, but rehash needs {} (new target hashes: {}); rows that would not \
-                 fit are refused. To make room:\n  {alter}",
-                c.capacity, c.needed, c.target_hash_len
-            ),
-        }
-    }
-    for p in r.malformed.iter().take(20) {
-        println!("  row {}: {}", p.id, p.error);
-    }
-    if r.malformed_rows > 20 {
-        println!("  … and {} more (use --json for the first {MAX_LISTED})", r.malformed_rows - 20);
-    }
-    if r.shared_digest_groups > 0 {
-        println!(
-            "{} accounts in {} groups share an unsalted digest (the same password); largest groups:",
-            r.shared_digest_accounts, r.shared_digest_groups
-        );
-    }
-    for g in r.shared_digests.iter().take(GROUPS_SHOWN) {
-        let more = g.accounts.saturating_sub(g.ids.len().min(IDS_SHOWN) as u64);
-        let ids: Vec<&str> = g.ids.iter().take(IDS_SHOWN).map(String::as_str).collect();
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-        println!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
-    }
-    if r.shared_digest_groups > GROUPS_SHOWN as u64 {
-        println!(
-            "  … and {} more groups (use --json for every id)",
-            r.shared_digest_groups - GROUPS_SHOWN as u64
-        );
-    }
-}
-
 #[derive(Serialize, Default, Clone)]
 /// What `rehash wrap` did (or, with `--dry-run`, would do).
 pub struct WrapReport {
@@ -391,6 +323,26 @@ pub struct WrapReport {
     pub dry_run: bool,
 }
 
+impl WrapReport {
+    /// Count a row left as it is, under its reason.
+    pub fn skipped(&mut self, why: Skip) {
+        *match why {
+            Skip::Disabled => &mut self.disabled,
+            Skip::Wrapped => &mut self.already_wrapped,
+            Skip::AtPolicy => &mut self.at_policy,
+            Skip::Empty => &mut self.empty,
+        } += 1;
+    }
+
+    /// Record a row that could not be changed (listed by id up to
+    /// [`MAX_LISTED`]; counting it is the caller's).
+    fn problem(&mut self, id: &str, error: &RowError) {
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(Problem { id: id.to_owned(), error: error.to_string() });
+        }
+    }
+}
+
 enum Plan {
     Skip(Skip),
     Change {
@@ -399,15 +351,22 @@ enum Plan {
     },
     TooLong(usize),
     /// An error; `true` when the row is known to be below policy (it stays so).
-    Error(String, bool),
+    Error(RowError, bool),
 }
 
-/// Why a row is left as it is.
-#[derive(Clone, Copy)]
-enum Skip {
+/// Why `wrap` leaves a row as it is (each reason has its count in
+/// [`WrapReport`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Skip {
+    /// A locked or unusable account ([`WrapReport::disabled`]).
     Disabled,
+    /// Already wrapped by an earlier run ([`WrapReport::already_wrapped`]).
     Wrapped,
+    /// Already at the policy's target ([`WrapReport::at_policy`]).
     AtPolicy,
+    /// An empty value in plaintext or encrypted mode: no password
+    /// ([`WrapReport::empty`]).
     Empty,
 }
 
@@ -416,17 +375,17 @@ fn plan(policy: &Policy, mode: &Mode, row: &Row, o: &WrapOptions) -> Plan {
     let pw = match mode {
         Mode::Hashes => {
             return match policy.identify(stored(row)) {
-                Err(e) => Plan::Error(e.to_string(), false),
+                Err(e) => Plan::Error(e.into(), false),
                 Ok(id) if id.scheme == Scheme::Disabled => Plan::Skip(Skip::Disabled),
                 Ok(id) if id.scheme == Scheme::RehashWrap => Plan::Skip(Skip::Wrapped),
                 Ok(id) if !below_policy(policy, &id) => Plan::Skip(Skip::AtPolicy),
                 Ok(_) => match policy.wrap_len(stored(row)) {
-                    Err(e) => Plan::Error(e.to_string(), true),
+                    Err(e) => Plan::Error(e.into(), true),
                     Ok(n) if !fits(n) => Plan::TooLong(n),
                     Ok(_) if o.dry_run => Plan::Change { new: String::new(), rehash: false },
                     Ok(_) => match policy.wrap(stored(row)) {
                         Ok(new) => Plan::Change { new, rehash: false },
-                        Err(e) => Plan::Error(e.to_string(), true),
+                        Err(e) => Plan::Error(e.into(), true),
                     },
                 },
             };
@@ -444,7 +403,7 @@ fn plan(policy: &Policy, mode: &Mode, row: &Row, o: &WrapOptions) -> Plan {
         Mode::Plaintext => zeroize::Zeroizing::new(row.hash.as_bytes().to_vec()),
         Mode::Encrypted(cipher, key) => match key.decrypt(*cipher, &row.hash) {
             Ok(pw) => pw,
-            Err(what) => return Plan::Error(format!("cannot decrypt: {what}"), true),
+            Err(e) => return Plan::Error(e, true),
         },
     };
     let n = policy.hash_len();
@@ -456,56 +415,29 @@ fn plan(policy: &Policy, mode: &Mode, row: &Row, o: &WrapOptions) -> Plan {
     }
     match policy.hash(&pw) {
         Ok(new) => Plan::Change { new, rehash: true },
-        Err(e) => Plan::Error(e.to_string(), true),
+        Err(e) => Plan::Error(e.into(), true),
     }
 }
 
-/// Progress on a terminal (indicatif) or as periodic JSON lines on stderr.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    start: Instant,
-    last: Instant,
-    total: u64,
+/// Where `wrap` reports as it goes. The library prints nothing: the `rehash`
+/// binary draws a bar on a terminal, writes JSON lines otherwise, and stays
+/// silent with `--json`. Every method does nothing unless implemented.
+pub trait Progress {
+    /// The run starts; `total` rows are in the store (as far as it knows).
+    fn start(&mut self, _total: u64) {}
+    /// A batch is done; `report` holds the counts so far.
+    fn batch(&mut self, _report: &WrapReport) {}
+    /// Row `id` could not be changed (it is also in the report).
+    fn problem(&mut self, _id: &str, _error: &RowError) {}
+    /// The run is over (also after a failed one).
+    fn finish(&mut self) {}
 }
 
-impl Progress {
-    fn new(total: u64, quiet: bool) -> Progress {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}",
-            ) {
-                b.set_style(style);
-            }
-            b
-        });
-        Progress { bar, start: Instant::now(), last: Instant::now(), total }
-    }
+/// No progress reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
 
-    fn update(&mut self, r: &WrapReport, quiet: bool) {
-        if let Some(b) = &self.bar {
-            b.set_position(r.rows);
-            b.set_message(format!("{} wrapped, {} rehashed", r.wrapped, r.rehashed));
-        } else if !quiet && self.last.elapsed() >= Duration::from_secs(2) {
-            self.last = Instant::now();
-            let secs = self.start.elapsed().as_secs_f64();
-            eprintln!(
-                "{{\"progress\":{{\"rows\":{},\"total\":{},\"wrapped\":{},\"rehashed\":{},\"rows_per_s\":{:.1}}}}}",
-                r.rows,
-                self.total,
-                r.wrapped,
-                r.rehashed,
-                r.rows as f64 / secs.max(1e-9)
-            );
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
-}
+impl Progress for Silent {}
 
 /// Settings of one wrap run.
 pub struct WrapOptions {
@@ -515,33 +447,36 @@ pub struct WrapOptions {
     pub jobs: usize,
     /// True when nothing is written (and no KDF runs: lengths are computed).
     pub dry_run: bool,
-    /// No progress output (JSON mode).
-    pub quiet: bool,
     /// The hash column's capacity in characters: longer values are refused.
     pub capacity: Option<u64>,
 }
 
-fn problem(report: &mut WrapReport, id: &str, error: String, quiet: bool) {
-    if !quiet {
-        eprintln!("row {id}: {error}");
-    }
-    if report.problems.len() < MAX_LISTED {
-        report.problems.push(Problem { id: id.to_owned(), error });
-    }
-}
-
 /// Wrap (or hash) every row below policy, batch by batch, compare-and-swap.
 /// Rows a batch had to skip (locked) or whose swap was lost are read again
-/// before the run ends.
+/// before the run ends. Each batch and each row that could not be changed is
+/// reported to `progress`.
 pub async fn wrap(
     store: &mut Store,
     policy: &Policy,
     mode: &Mode,
     o: &WrapOptions,
-) -> Result<WrapReport, String> {
+    progress: &mut dyn Progress,
+) -> Result<WrapReport, Error> {
     let total = store.count().await?;
+    progress.start(total);
+    let result = wrap_batches(store, policy, mode, o, progress).await;
+    progress.finish();
+    result
+}
+
+async fn wrap_batches(
+    store: &mut Store,
+    policy: &Policy,
+    mode: &Mode,
+    o: &WrapOptions,
+    progress: &mut dyn Progress,
+) -> Result<WrapReport, Error> {
     let mut report = WrapReport { dry_run: o.dry_run, ..WrapReport::default() };
-    let mut progress = Progress::new(total, o.quiet);
     let mut remaining = 0;
     loop {
         let rows = store.next_batch(o.batch).await?;
@@ -554,25 +489,20 @@ pub async fn wrap(
         for (row, p) in rows.iter().zip(plans) {
             report.rows += 1;
             match p {
-                Plan::Skip(Skip::Disabled) => report.disabled += 1,
-                Plan::Skip(Skip::Wrapped) => report.already_wrapped += 1,
-                Plan::Skip(Skip::AtPolicy) => report.at_policy += 1,
-                Plan::Skip(Skip::Empty) => report.empty += 1,
+                Plan::Skip(why) => report.skipped(why),
                 Plan::TooLong(n) => {
                     report.too_long += 1;
                     report.longest_refused = report.longest_refused.max(n as u64);
-                    let cap = o.capacity.unwrap_or_default();
-                    problem(
-                        &mut report,
-                        &row.id,
-                        format!("new value of {n} characters does not fit the column ({cap})"),
-                        o.quiet,
-                    );
+                    let capacity = o.capacity.unwrap_or_default();
+                    let e = RowError::TooLong { len: n as u64, capacity };
+                    progress.problem(&row.id, &e);
+                    report.problem(&row.id, &e);
                 }
                 Plan::Error(e, below) => {
                     report.errors += 1;
                     remaining += u64::from(below);
-                    problem(&mut report, &row.id, e, o.quiet);
+                    progress.problem(&row.id, &e);
+                    report.problem(&row.id, &e);
                 }
                 Plan::Change { new, rehash } => {
                     if rehash {
@@ -599,12 +529,12 @@ pub async fn wrap(
                 }
                 report.errors += 1;
                 remaining += 1;
-                problem(&mut report, &id, e, o.quiet);
+                progress.problem(&id, &e);
+                report.problem(&id, &e);
             }
         }
-        progress.update(&report, o.quiet);
+        progress.batch(&report);
     }
-    progress.finish();
     let behind = store.left_behind();
     report.remaining_below_policy = remaining + report.too_long + behind;
     Ok(report)
@@ -627,9 +557,8 @@ fn plan_parallel(policy: &Policy, mode: &Mode, rows: &[Row], o: &WrapOptions) ->
         handles
             .into_iter()
             .flat_map(|(n, h)| {
-                h.join().unwrap_or_else(|_| {
-                    (0..n).map(|_| Plan::Error("worker thread panicked".into(), true)).collect()
-                })
+                h.join()
+                    .unwrap_or_else(|_| (0..n).map(|_| Plan::Error(RowError::WorkerPanicked, true)).collect())
             })
             .collect()
     })

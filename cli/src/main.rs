@@ -9,15 +9,20 @@
 //! Passwords, hashes and connection passwords are never echoed.
 #![forbid(unsafe_code)]
 
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
 mod verify;
 
-use rehash_cli::{batch, secret, store};
+use rehash_cli::{batch, secret, store, RowError};
+
+/// A failed run (exit code 2): a library [`rehash_cli::Error`] or the
+/// binary's own message.
+type Fail = Box<dyn std::error::Error>;
 
 /// Identify, verify and upgrade legacy password hashes.
 #[derive(Parser)]
@@ -112,37 +117,42 @@ enum Command {
     },
     /// Wrap every row below policy (Argon2id over the legacy digest), or hash
     /// plaintext / encrypted passwords straight to the target.
-    Wrap {
-        #[command(flatten)]
-        src: SourceArgs,
-        /// Change nothing; report what would change.
-        #[arg(long)]
-        dry_run: bool,
-        /// Worker threads for the KDF work (default: all cores).
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// File sources: where to write the result (default <name>.rehash.<ext>).
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// File sources: replace the input file (atomically).
-        #[arg(long)]
-        in_place: bool,
-        /// The hash column holds plaintext passwords: hash them to the target.
-        #[arg(long, conflicts_with = "encrypted")]
-        plaintext: bool,
-        /// The hash column holds encrypted passwords: decrypt and hash them.
-        #[arg(long, value_enum)]
-        encrypted: Option<secret::Cipher>,
-        /// File holding the 32-byte key (raw, hex or base64).
-        #[arg(long, requires = "encrypted")]
-        key_file: Option<PathBuf>,
-        /// Environment variable holding the key (hex or base64).
-        #[arg(long, requires = "encrypted")]
-        key_env: Option<String>,
-        /// Machine-readable summary and progress.
-        #[arg(long)]
-        json: bool,
-    },
+    Wrap(WrapArgs),
+}
+
+// The flags of `rehash wrap` (a plain comment: the subcommand's help is the
+// variant's).
+#[derive(Args)]
+struct WrapArgs {
+    #[command(flatten)]
+    src: SourceArgs,
+    /// Change nothing; report what would change.
+    #[arg(long)]
+    dry_run: bool,
+    /// Worker threads for the KDF work (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// File sources: where to write the result (default <name>.rehash.<ext>).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// File sources: replace the input file (atomically).
+    #[arg(long)]
+    in_place: bool,
+    /// The hash column holds plaintext passwords: hash them to the target.
+    #[arg(long, conflicts_with = "encrypted")]
+    plaintext: bool,
+    /// The hash column holds encrypted passwords: decrypt and hash them.
+    #[arg(long, value_enum)]
+    encrypted: Option<secret::Cipher>,
+    /// File holding the 32-byte key (raw, hex or base64).
+    #[arg(long, requires = "encrypted")]
+    key_file: Option<PathBuf>,
+    /// Environment variable holding the key (hex or base64).
+    #[arg(long, requires = "encrypted")]
+    key_env: Option<String>,
+    /// Machine-readable summary and progress.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -157,28 +167,13 @@ fn main() -> ExitCode {
                 threads,
             };
             eprintln!("rehash: measuring this machine (about a minute)…");
-            rehash::calibrate::calibrate(goal).map_err(|e| e.to_string()).map(|c| {
+            rehash::calibrate::calibrate(goal).map_err(Fail::from).map(|c| {
                 print!("{}", c.to_toml(&goal));
                 ExitCode::SUCCESS
             })
         }
         Command::Scan { src, json } => runtime().and_then(|rt| rt.block_on(run_scan(src, json))),
-        Command::Wrap {
-            src,
-            dry_run,
-            jobs,
-            output,
-            in_place,
-            plaintext,
-            encrypted,
-            key_file,
-            key_env,
-            json,
-        } => runtime().and_then(|rt| {
-            rt.block_on(run_wrap(
-                src, dry_run, jobs, output, in_place, plaintext, encrypted, key_file, key_env, json,
-            ))
-        }),
+        Command::Wrap(args) => runtime().and_then(|rt| rt.block_on(run_wrap(args))),
     };
     match result {
         Ok(code) => code,
@@ -189,8 +184,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+fn runtime() -> Result<tokio::runtime::Runtime, Fail> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 fn run_verify(
@@ -198,7 +193,7 @@ fn run_verify(
     upgrade: bool,
     policy: Option<PathBuf>,
     jobs: usize,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, Fail> {
     let policy = load_policy(policy.as_deref())?;
     let reader: Box<dyn BufRead> = match input {
         Some(path) => Box::new(BufReader::new(
@@ -207,16 +202,16 @@ fn run_verify(
         None => Box::new(BufReader::new(io::stdin().lock())),
     };
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
-    verify::run(&policy, upgrade, jobs, reader, &mut out)
-        .and_then(|()| out.flush())
-        .map_err(|e| e.to_string())?;
+    verify::run(&policy, upgrade, jobs, reader, &mut out).and_then(|()| out.flush())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn source_of(src: &SourceArgs) -> Result<String, String> {
+fn source_of(src: &SourceArgs) -> Result<String, Fail> {
     match (&src.source, &src.url_env) {
         (Some(s), None) => Ok(s.clone()),
-        (None, Some(var)) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set")),
+        (None, Some(var)) => {
+            Ok(std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?)
+        }
         (Some(_), Some(_)) => Err("give SOURCE or --url-env, not both".into()),
         (None, None) => Err("no SOURCE given (a file, a SQLite database or a URL; or --url-env VAR)".into()),
     }
@@ -233,7 +228,7 @@ fn columns(src: &SourceArgs) -> store::Columns {
     }
 }
 
-async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, String> {
+async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, Fail> {
     let policy = load_policy(src.policy.as_deref())?;
     let source = source_of(&src)?;
     let mut st = store::Store::open(&source, &columns(&src), store::FileOutput::default(), false).await?;
@@ -241,26 +236,16 @@ async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, String> {
     let report = batch::scan(&mut st, &policy, src.batch_size.max(4096), json).await?;
     st.finish(false).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        batch::print_scan(&report, &store::redact(&source));
+        print_scan(&report, &store::redact(&source));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-#[allow(clippy::too_many_arguments)] // one per command-line flag
-async fn run_wrap(
-    src: SourceArgs,
-    dry_run: bool,
-    jobs: Option<usize>,
-    output: Option<PathBuf>,
-    in_place: bool,
-    plaintext: bool,
-    encrypted: Option<secret::Cipher>,
-    key_file: Option<PathBuf>,
-    key_env: Option<String>,
-    json: bool,
-) -> Result<ExitCode, String> {
+async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
+    let WrapArgs { src, dry_run, jobs, output, in_place, plaintext, encrypted, key_file, key_env, json } =
+        args;
     let policy = load_policy(src.policy.as_deref())?;
     let mode = match (plaintext, encrypted) {
         (true, _) => batch::Mode::Plaintext,
@@ -301,20 +286,21 @@ async fn run_wrap(
                  not store its upgrade. Make room first:\n  {}",
                 c.chars,
                 c.alter(target)
-            ));
+            )
+            .into());
         }
     }
     let opts = batch::WrapOptions {
         batch: if dry_run { src.batch_size.max(4096) } else { src.batch_size.max(1) },
         jobs,
         dry_run,
-        quiet: json,
         capacity: capacity.as_ref().map(|c| c.chars),
     };
-    let report = batch::wrap(&mut st, &policy, &mode, &opts).await?;
+    let mut progress = if json { WrapProgress::Quiet } else { WrapProgress::new() };
+    let report = batch::wrap(&mut st, &policy, &mode, &opts, &mut progress).await?;
     let written = st.finish(!dry_run && report.wrapped + report.rehashed > 0).await?;
     if json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string(&report)?);
     } else {
         let verb = if dry_run { "would change" } else { "changed" };
         println!(
@@ -352,13 +338,160 @@ async fn run_wrap(
     })
 }
 
+/// The scan report as a terminal table.
+fn print_scan(r: &batch::ScanReport, source: &str) {
+    use batch::{GROUPS_SHOWN, IDS_SHOWN, MAX_LISTED};
+    use rehash::Scheme;
+    println!("rehash scan {source}: {} rows", r.rows);
+    println!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
+    for s in &r.schemes {
+        let status = match s.scheme {
+            l if l == Scheme::Disabled.name() => "locked/unusable (left alone)".to_owned(),
+            l if l == Scheme::RehashWrap.name() => "wrapped (upgrades on login)".to_owned(),
+            _ if s.below_policy => match (s.wrapped_len_max, s.fits) {
+                (Some(n), Some(false)) => {
+                    format!("BELOW POLICY; wraps to {n} chars: DOES NOT FIT the column")
+                }
+                (Some(n), _) => format!("BELOW POLICY; wraps to {n} chars at most"),
+                _ => "BELOW POLICY".to_owned(),
+            },
+            _ => "at policy".to_owned(),
+        };
+        println!("{:<26} {:<26} {:>8}  {status}", s.scheme, s.params, s.rows);
+    }
+    println!(
+        "below policy: {} of {} rows ({:.1}%), of which wrapped: {}; locked: {}; malformed or unknown: {}",
+        r.below_policy - r.wrapped,
+        r.rows,
+        100.0 * (r.below_policy - r.wrapped) as f64 / (r.rows.max(1)) as f64,
+        r.wrapped,
+        r.disabled,
+        r.malformed_rows
+    );
+    if let Some(c) = &r.column {
+        match &c.alter {
+            None => println!(
+                "hash column: {} characters; every value rehash writes fits (longest {}, new target hashes {})",
+                c.capacity, c.needed, c.target_hash_len
+            ),
+            Some(alter) => println!(
+                "hash column: {} characters, but rehash needs {} (new target hashes: {}); rows that would not \
+                 fit are refused. To make room:\n  {alter}",
+                c.capacity, c.needed, c.target_hash_len
+            ),
+        }
+    }
+    for p in r.malformed.iter().take(20) {
+        println!("  row {}: {}", p.id, p.error);
+    }
+    if r.malformed_rows > 20 {
+        println!("  … and {} more (use --json for the first {MAX_LISTED})", r.malformed_rows - 20);
+    }
+    if r.shared_digest_groups > 0 {
+        println!(
+            "{} accounts in {} groups share an unsalted digest (the same password); largest groups:",
+            r.shared_digest_accounts, r.shared_digest_groups
+        );
+    }
+    for g in r.shared_digests.iter().take(GROUPS_SHOWN) {
+        let more = g.accounts.saturating_sub(g.ids.len().min(IDS_SHOWN) as u64);
+        let ids: Vec<&str> = g.ids.iter().take(IDS_SHOWN).map(String::as_str).collect();
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        println!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
+    }
+    if r.shared_digest_groups > GROUPS_SHOWN as u64 {
+        println!(
+            "  … and {} more groups (use --json for every id)",
+            r.shared_digest_groups - GROUPS_SHOWN as u64
+        );
+    }
+}
+
+/// `wrap`'s progress: a bar on a terminal, a JSON line on stderr every two
+/// seconds otherwise, nothing with `--json`; rows that could not be changed
+/// are named on stderr (not with `--json`: they are in the report).
+enum WrapProgress {
+    Quiet,
+    Bar(indicatif::ProgressBar),
+    Lines { start: Instant, last: Instant, total: u64 },
+}
+
+impl WrapProgress {
+    fn new() -> WrapProgress {
+        if io::stderr().is_terminal() {
+            let b = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}  {msg}",
+            ) {
+                b.set_style(style);
+            }
+            WrapProgress::Bar(b)
+        } else {
+            WrapProgress::Lines { start: Instant::now(), last: Instant::now(), total: 0 }
+        }
+    }
+}
+
+impl batch::Progress for WrapProgress {
+    fn start(&mut self, rows: u64) {
+        match self {
+            WrapProgress::Quiet => {}
+            WrapProgress::Bar(b) => {
+                b.set_length(rows);
+                b.reset();
+            }
+            WrapProgress::Lines { start, last, total } => {
+                (*start, *last, *total) = (Instant::now(), Instant::now(), rows);
+            }
+        }
+    }
+
+    fn batch(&mut self, r: &batch::WrapReport) {
+        match self {
+            WrapProgress::Quiet => {}
+            WrapProgress::Bar(b) => {
+                b.set_position(r.rows);
+                b.set_message(format!("{} wrapped, {} rehashed", r.wrapped, r.rehashed));
+            }
+            WrapProgress::Lines { start, last, total } => {
+                if last.elapsed() >= Duration::from_secs(2) {
+                    *last = Instant::now();
+                    let secs = start.elapsed().as_secs_f64();
+                    eprintln!(
+                        "{{\"progress\":{{\"rows\":{},\"total\":{},\"wrapped\":{},\"rehashed\":{},\"rows_per_s\":{:.1}}}}}",
+                        r.rows,
+                        total,
+                        r.wrapped,
+                        r.rehashed,
+                        r.rows as f64 / secs.max(1e-9)
+                    );
+                }
+            }
+        }
+    }
+
+    fn problem(&mut self, id: &str, error: &RowError) {
+        match self {
+            WrapProgress::Quiet => {}
+            WrapProgress::Bar(b) => b.suspend(|| eprintln!("row {id}: {error}")),
+            WrapProgress::Lines { .. } => eprintln!("row {id}: {error}"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let WrapProgress::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}
+
 /// The policy from `--policy FILE`, or the default.
-fn load_policy(path: Option<&std::path::Path>) -> Result<rehash::Policy, String> {
+fn load_policy(path: Option<&std::path::Path>) -> Result<rehash::Policy, Fail> {
     match path {
         None => Ok(rehash::Policy::default()),
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            rehash::Policy::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))
+            Ok(rehash::Policy::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?)
         }
     }
 }

@@ -14,6 +14,8 @@ use base64ct::{Base64, Base64Unpadded, Encoding};
 use cbc::cipher::{BlockDecryptMut, KeyIvInit};
 use zeroize::Zeroizing;
 
+use crate::{Error, RowError};
+
 /// Which cipher the column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Cipher {
@@ -24,6 +26,8 @@ pub enum Cipher {
     #[value(name = "aes-256-cbc")]
     Aes256Cbc,
 }
+
+const NOT_A_KEY: &str = "key is neither 32 bytes, hex nor base64";
 
 /// A 32-byte key, wiped on drop; `Debug` never shows it.
 pub struct Key(Zeroizing<[u8; 32]>);
@@ -36,30 +40,33 @@ impl std::fmt::Debug for Key {
 
 impl Key {
     /// Parse raw, hex or base64 key material.
-    pub fn parse(material: &[u8]) -> Result<Key, String> {
+    pub fn parse(material: &[u8]) -> Result<Key, Error> {
         let mut key = Zeroizing::new([0u8; 32]);
         if material.len() == 32 {
             key.copy_from_slice(material);
             return Ok(Key(key));
         }
-        let text =
-            std::str::from_utf8(material).map_err(|_| "key is neither 32 bytes, hex nor base64")?.trim();
+        let text = std::str::from_utf8(material).map_err(|_| Error::BadKey(NOT_A_KEY))?.trim();
         let bytes = if text.len() == 64 && text.bytes().all(|c| c.is_ascii_hexdigit()) {
             Zeroizing::new(
                 (0..32).filter_map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()).collect(),
             )
         } else {
-            Zeroizing::new(Base64::decode_vec(text).map_err(|_| "key is neither 32 bytes, hex nor base64")?)
+            Zeroizing::new(Base64::decode_vec(text).map_err(|_| Error::BadKey(NOT_A_KEY))?)
         };
         if bytes.len() != 32 {
-            return Err("the key must be 32 bytes (AES-256)".into());
+            return Err(Error::BadKey("the key must be 32 bytes (AES-256)"));
         }
         key.copy_from_slice(&bytes);
         Ok(Key(key))
     }
 
     /// Decrypt one stored value; errors never include the value.
-    pub fn decrypt(&self, cipher: Cipher, stored: &str) -> Result<Zeroizing<Vec<u8>>, &'static str> {
+    pub fn decrypt(&self, cipher: Cipher, stored: &str) -> Result<Zeroizing<Vec<u8>>, RowError> {
+        self.decrypt_inner(cipher, stored).map_err(RowError::Undecryptable)
+    }
+
+    fn decrypt_inner(&self, cipher: Cipher, stored: &str) -> Result<Zeroizing<Vec<u8>>, &'static str> {
         let raw = Base64Unpadded::decode_vec(stored.trim_end_matches('=')).map_err(|_| "not base64")?;
         match cipher {
             Cipher::Aes256Gcm => {

@@ -90,6 +90,9 @@ extern "C" {
  * released with `rehash_policy_free`. On failure `*out` is NULL and the
  * message is in `*err` (when `err` is not NULL) and `rehash_last_error()`.
  *
+ * NULL: `toml` and `out` are required (`REHASH_ERR_NULL_POINTER`); `err` may
+ * be NULL.
+ *
  * # Safety
  * `toml` is NULL or a NUL-terminated string; `out` is NULL or writable; `err`
  * is NULL or writable.
@@ -101,7 +104,10 @@ int rehash_policy_from_toml(const char *toml, struct rehash_policy **out, char *
  * declared legacy schemes, default ceilings, 4 KiB password limit.
  *
  * Returns `REHASH_OK` and a new handle in `*out` (release with
- * `rehash_policy_free`), or `REHASH_ERR_NULL_POINTER` when `out` is NULL.
+ * `rehash_policy_free`), or `REHASH_ERR_NULL_POINTER` when `out` is NULL
+ * (the message is in `rehash_last_error()`).
+ *
+ * NULL: `out` is required (`REHASH_ERR_NULL_POINTER`).
  *
  * # Safety
  * `out` is NULL or writable.
@@ -111,6 +117,8 @@ int rehash_policy_default(struct rehash_policy **out);
 /**
  * Release a policy handle. NULL is ignored. The handle must not be in use by
  * any other thread, and must not be used afterwards.
+ *
+ * NULL: `policy` may be NULL (nothing happens).
  *
  * # Safety
  * `policy` is NULL or a handle from `rehash_policy_from_toml` /
@@ -136,6 +144,10 @@ void rehash_policy_free(struct rehash_policy *policy);
  * - `REHASH_INVALID`: wrong password or locked account.
  * - a negative code: see the `REHASH_ERR*` constants; message in `*err`.
  *
+ * NULL: `policy`, `stored` and `new_hash_out` are required
+ * (`REHASH_ERR_NULL_POINTER`), and `pw` unless `pw_len` is 0; `salt`,
+ * `user`, `scheme_hint` and `err` may be NULL.
+ *
  * # Safety
  * `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
  * readable for `pw_len` bytes; each string is NULL or NUL-terminated;
@@ -156,6 +168,10 @@ int rehash_verify_and_upgrade(const struct rehash_policy *policy,
  * never pads a failure. Returns `REHASH_VALID`, `REHASH_VALID_NEEDS_UPGRADE`
  * (right password, hash below policy), `REHASH_INVALID` or a negative code.
  *
+ * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
+ * `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint` and `err` may be
+ * NULL.
+ *
  * # Safety
  * As `rehash_verify_and_upgrade`.
  */
@@ -171,7 +187,11 @@ int rehash_verify(const struct rehash_policy *policy,
 /**
  * For a login whose user does not exist: does the work of a verify under the
  * policy's target and returns `REHASH_INVALID`, so an unknown user costs what
- * a wrong password costs. Negative codes only for bad arguments.
+ * a wrong password costs. Negative codes only for bad arguments (the
+ * message is in `rehash_last_error()`).
+ *
+ * NULL: `policy` is required (`REHASH_ERR_NULL_POINTER`), and `pw` unless
+ * `pw_len` is 0.
  *
  * # Safety
  * `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -183,6 +203,9 @@ int rehash_verify_dummy(const struct rehash_policy *policy, const uint8_t *pw, s
  * A new hash of `pw` under the policy's target (fresh random salt, current
  * pepper, normalization). Returns `REHASH_OK` with the hash in `*hash_out`
  * (free with `rehash_string_free`), or a negative code.
+ *
+ * NULL: `policy` and `hash_out` are required (`REHASH_ERR_NULL_POINTER`),
+ * and `pw` unless `pw_len` is 0; `err` may be NULL.
  *
  * # Safety
  * `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -202,8 +225,12 @@ int rehash_hash(const struct rehash_policy *policy,
  * terminating NUL included. When `buf_len` is smaller, returns
  * `REHASH_ERR_BUFFER_TOO_SMALL`, writes nothing but an empty string (when
  * `buf_len` > 0) and the hash is discarded: call again with a larger buffer
- * (128 bytes hold any Argon2id hash of the default target). `buf` may be
- * NULL only when `buf_len` is 0.
+ * (128 bytes hold any Argon2id hash of the default target).
+ *
+ * NULL: `policy` is required (`REHASH_ERR_NULL_POINTER`), `pw` unless
+ * `pw_len` is 0 and `buf` unless `buf_len` is 0 (a NULL `buf` with
+ * `buf_len` 0 asks for the size: `REHASH_ERR_BUFFER_TOO_SMALL` and
+ * `*needed`); `needed` and `err` may be NULL.
  *
  * # Safety
  * `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -225,6 +252,10 @@ int rehash_hash_into(const struct rehash_policy *policy,
  * Returns `REHASH_OK` with the label in `*scheme_out` (free with
  * `rehash_string_free`), or a negative code.
  *
+ * NULL: `policy`, `stored` and `scheme_out` are required
+ * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
+ * be NULL.
+ *
  * # Safety
  * `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
  * `scheme_out` and `err` are NULL or writable.
@@ -244,6 +275,9 @@ int rehash_identify(const struct rehash_policy *policy,
  * current, or a negative code. A retired pepper or normalization shows only
  * at verify time.
  *
+ * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
+ * `salt`, `user`, `scheme_hint` and `err` may be NULL.
+ *
  * # Safety
  * `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
  * `err` is NULL or writable.
@@ -262,6 +296,10 @@ int rehash_needs_upgrade(const struct rehash_policy *policy,
  * the wrapped string in `*wrapped_out` (free with `rehash_string_free`), or a
  * negative code (locked accounts, already wrapped strings and non-Argon2id
  * targets are refused).
+ *
+ * NULL: `policy`, `stored` and `wrapped_out` are required
+ * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
+ * be NULL.
  *
  * # Safety
  * `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
@@ -292,6 +330,8 @@ const char *rehash_last_error(void);
  * Release a string returned by this library (`*new_hash_out`, `*hash_out`,
  * `*scheme_out`, `*wrapped_out`, `*err`). NULL is ignored. Never pass
  * `rehash_version()` or `rehash_last_error()`, nor a string from elsewhere.
+ *
+ * NULL: `s` may be NULL (nothing happens).
  *
  * # Safety
  * `s` is NULL or a string returned by this library that has not been freed.

@@ -35,8 +35,14 @@
 //!   also returned as a new string in `*err`. Messages name the argument or
 //!   the rule that failed; they never contain a password, a salt or any part of
 //!   a stored hash.
-//! * Out-pointers are set to NULL on entry, so after any failure they hold
-//!   nothing to free.
+//! * Out-pointers are set to NULL on entry (`rehash_hash_into`'s `*needed`
+//!   to 0), so after any failure they hold nothing to free.
+//! * Every pointer argument is checked for NULL before it is used: a NULL is
+//!   either allowed (each function's "NULL" paragraph names those: an absent
+//!   optional text, an `err` or `needed` the caller does not want, a password
+//!   or buffer of length 0, the argument of a `*_free`) or
+//!   [`REHASH_ERR_NULL_POINTER`] with a message naming the argument. A NULL is
+//!   never undefined behaviour.
 //!
 //! ## Thread safety
 //!
@@ -287,6 +293,9 @@ unsafe fn reset_out<T>(out: *mut *mut T, what: &str) -> Result<(), Fail> {
 /// released with `rehash_policy_free`. On failure `*out` is NULL and the
 /// message is in `*err` (when `err` is not NULL) and `rehash_last_error()`.
 ///
+/// NULL: `toml` and `out` are required (`REHASH_ERR_NULL_POINTER`); `err` may
+/// be NULL.
+///
 /// # Safety
 /// `toml` is NULL or a NUL-terminated string; `out` is NULL or writable; `err`
 /// is NULL or writable.
@@ -315,7 +324,10 @@ pub unsafe extern "C" fn rehash_policy_from_toml(
 /// declared legacy schemes, default ceilings, 4 KiB password limit.
 ///
 /// Returns `REHASH_OK` and a new handle in `*out` (release with
-/// `rehash_policy_free`), or `REHASH_ERR_NULL_POINTER` when `out` is NULL.
+/// `rehash_policy_free`), or `REHASH_ERR_NULL_POINTER` when `out` is NULL
+/// (the message is in `rehash_last_error()`).
+///
+/// NULL: `out` is required (`REHASH_ERR_NULL_POINTER`).
 ///
 /// # Safety
 /// `out` is NULL or writable.
@@ -335,6 +347,8 @@ pub unsafe extern "C" fn rehash_policy_default(out: *mut *mut rehash_policy) -> 
 
 /// Release a policy handle. NULL is ignored. The handle must not be in use by
 /// any other thread, and must not be used afterwards.
+///
+/// NULL: `policy` may be NULL (nothing happens).
 ///
 /// # Safety
 /// `policy` is NULL or a handle from `rehash_policy_from_toml` /
@@ -375,6 +389,10 @@ fn verdict(v: &Verification) -> c_int {
 ///   or failed write must not fail the login.
 /// - `REHASH_INVALID`: wrong password or locked account.
 /// - a negative code: see the `REHASH_ERR*` constants; message in `*err`.
+///
+/// NULL: `policy`, `stored` and `new_hash_out` are required
+/// (`REHASH_ERR_NULL_POINTER`), and `pw` unless `pw_len` is 0; `salt`,
+/// `user`, `scheme_hint` and `err` may be NULL.
 ///
 /// # Safety
 /// `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -417,6 +435,10 @@ pub unsafe extern "C" fn rehash_verify_and_upgrade(
 /// never pads a failure. Returns `REHASH_VALID`, `REHASH_VALID_NEEDS_UPGRADE`
 /// (right password, hash below policy), `REHASH_INVALID` or a negative code.
 ///
+/// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
+/// `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint` and `err` may be
+/// NULL.
+///
 /// # Safety
 /// As `rehash_verify_and_upgrade`.
 #[no_mangle]
@@ -442,7 +464,11 @@ pub unsafe extern "C" fn rehash_verify(
 
 /// For a login whose user does not exist: does the work of a verify under the
 /// policy's target and returns `REHASH_INVALID`, so an unknown user costs what
-/// a wrong password costs. Negative codes only for bad arguments.
+/// a wrong password costs. Negative codes only for bad arguments (the
+/// message is in `rehash_last_error()`).
+///
+/// NULL: `policy` is required (`REHASH_ERR_NULL_POINTER`), and `pw` unless
+/// `pw_len` is 0.
 ///
 /// # Safety
 /// `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -466,6 +492,9 @@ pub unsafe extern "C" fn rehash_verify_dummy(
 /// A new hash of `pw` under the policy's target (fresh random salt, current
 /// pepper, normalization). Returns `REHASH_OK` with the hash in `*hash_out`
 /// (free with `rehash_string_free`), or a negative code.
+///
+/// NULL: `policy` and `hash_out` are required (`REHASH_ERR_NULL_POINTER`),
+/// and `pw` unless `pw_len` is 0; `err` may be NULL.
 ///
 /// # Safety
 /// `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -500,8 +529,12 @@ pub unsafe extern "C" fn rehash_hash(
 /// terminating NUL included. When `buf_len` is smaller, returns
 /// `REHASH_ERR_BUFFER_TOO_SMALL`, writes nothing but an empty string (when
 /// `buf_len` > 0) and the hash is discarded: call again with a larger buffer
-/// (128 bytes hold any Argon2id hash of the default target). `buf` may be
-/// NULL only when `buf_len` is 0.
+/// (128 bytes hold any Argon2id hash of the default target).
+///
+/// NULL: `policy` is required (`REHASH_ERR_NULL_POINTER`), `pw` unless
+/// `pw_len` is 0 and `buf` unless `buf_len` is 0 (a NULL `buf` with
+/// `buf_len` 0 asks for the size: `REHASH_ERR_BUFFER_TOO_SMALL` and
+/// `*needed`); `needed` and `err` may be NULL.
 ///
 /// # Safety
 /// `policy` is NULL or a live handle; `pw` is NULL (only with `pw_len` 0) or
@@ -518,12 +551,13 @@ pub unsafe extern "C" fn rehash_hash_into(
     err: *mut *mut c_char,
 ) -> c_int {
     let r = run(|| {
-        if buf.is_null() && buf_len > 0 {
-            return Err(Fail::null("buf"));
-        }
+        // Reset first: after any failure `*needed` holds no stale size.
         if !needed.is_null() {
             // SAFETY: non-NULL, writable by contract.
             unsafe { *needed = 0 };
+        }
+        if buf.is_null() && buf_len > 0 {
+            return Err(Fail::null("buf"));
         }
         // SAFETY: pointer contracts as documented above.
         let (policy, pw) = unsafe { (policy_ref(policy)?, password(pw, pw_len)?) };
@@ -559,6 +593,10 @@ pub unsafe extern "C" fn rehash_hash_into(
 /// Returns `REHASH_OK` with the label in `*scheme_out` (free with
 /// `rehash_string_free`), or a negative code.
 ///
+/// NULL: `policy`, `stored` and `scheme_out` are required
+/// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
+/// be NULL.
+///
 /// # Safety
 /// `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
 /// `scheme_out` and `err` are NULL or writable.
@@ -593,6 +631,9 @@ pub unsafe extern "C" fn rehash_identify(
 /// current, or a negative code. A retired pepper or normalization shows only
 /// at verify time.
 ///
+/// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
+/// `salt`, `user`, `scheme_hint` and `err` may be NULL.
+///
 /// # Safety
 /// `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
 /// `err` is NULL or writable.
@@ -621,6 +662,10 @@ pub unsafe extern "C" fn rehash_needs_upgrade(
 /// the wrapped string in `*wrapped_out` (free with `rehash_string_free`), or a
 /// negative code (locked accounts, already wrapped strings and non-Argon2id
 /// targets are refused).
+///
+/// NULL: `policy`, `stored` and `wrapped_out` are required
+/// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
+/// be NULL.
 ///
 /// # Safety
 /// `policy` is NULL or a live handle; each string is NULL or NUL-terminated;
@@ -669,6 +714,8 @@ pub extern "C" fn rehash_last_error() -> *const c_char {
 /// `*scheme_out`, `*wrapped_out`, `*err`). NULL is ignored. Never pass
 /// `rehash_version()` or `rehash_last_error()`, nor a string from elsewhere.
 ///
+/// NULL: `s` may be NULL (nothing happens).
+///
 /// # Safety
 /// `s` is NULL or a string returned by this library that has not been freed.
 #[no_mangle]
@@ -681,6 +728,9 @@ pub unsafe extern "C" fn rehash_string_free(s: *mut c_char) {
         drop(unsafe { CString::from_raw(s) });
     });
 }
+
+#[cfg(test)]
+mod null_tests;
 
 #[cfg(test)]
 mod tests {

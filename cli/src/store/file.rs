@@ -21,6 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Columns, FileOutput, Row, Update};
+use crate::Error;
 
 enum Body {
     Csv { headers: csv::StringRecord, records: Vec<csv::StringRecord> },
@@ -56,23 +57,17 @@ fn index_ids(
     path: &str,
     col: &str,
     ids: impl Iterator<Item = (u64, Option<String>)>,
-) -> Result<HashMap<String, usize>, String> {
+) -> Result<HashMap<String, usize>, Error> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut lines = Vec::new();
     for (i, (line, id)) in ids.enumerate() {
         let id = match id {
             Some(id) if !id.trim().is_empty() => id,
-            _ => {
-                return Err(format!(
-                    "{path}:{line}: empty or missing id (field `{col}`); every row needs one"
-                ))
-            }
+            _ => return Err(Error::MissingId { path: path.to_owned(), line, field: col.to_owned() }),
         };
         if let Some(&first) = index.get(&id) {
             let first = lines[first];
-            return Err(format!(
-                "{path}:{line}: duplicate id `{id}` (first on line {first}); ids must be unique"
-            ));
+            return Err(Error::DuplicateId { path: path.to_owned(), line, id, first });
         }
         index.insert(id, i);
         lines.push(line);
@@ -83,13 +78,13 @@ fn index_ids(
 impl FileStore {
     /// Read the file at `path` (CSV when it ends in `.csv`, else JSON lines);
     /// the output will get its permission bits.
-    pub fn open(path: &str, cols: &Columns, output: FileOutput) -> Result<FileStore, String> {
+    pub fn open(path: &str, cols: &Columns, output: FileOutput) -> Result<FileStore, Error> {
         use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         // Read and stat the same open file: its mode is the one of these bytes.
-        let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
         let mut text = String::new();
-        file.read_to_string(&mut text).map_err(|e| format!("{path}: {e}"))?;
+        file.read_to_string(&mut text).map_err(|e| Error::io(path, e))?;
         let csv = path.to_ascii_lowercase().ends_with(".csv");
         let mut store = FileStore::parse(path, &text, csv, cols, output)?;
         #[cfg(unix)]
@@ -113,15 +108,17 @@ impl FileStore {
         csv: bool,
         cols: &Columns,
         output: FileOutput,
-    ) -> Result<FileStore, String> {
+    ) -> Result<FileStore, Error> {
         let input = PathBuf::from(path);
         let (body, index) = if csv {
             let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-            let headers = r.headers().map_err(|e| format!("{path}: {e}"))?.clone();
-            let records = r.records().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{path}: {e}"))?;
+            let bad =
+                |e: csv::Error| Error::BadFile { path: path.to_owned(), line: None, message: e.to_string() };
+            let headers = r.headers().map_err(bad)?.clone();
+            let records = r.records().collect::<Result<Vec<_>, _>>().map_err(bad)?;
             for c in [Some(&cols.id), Some(&cols.hash)].into_iter().flatten() {
                 if !headers.iter().any(|h| h == c) {
-                    return Err(format!("{path}: no column `{c}` in the header"));
+                    return Err(Error::HeaderColumnNotFound { path: path.to_owned(), column: c.clone() });
                 }
             }
             let at = headers.iter().position(|h| h == cols.id).unwrap_or_default();
@@ -134,15 +131,19 @@ impl FileStore {
         } else {
             let mut records = Vec::new();
             let mut lines = Vec::new();
+            let not_object = |i: usize| Error::BadFile {
+                path: path.to_owned(),
+                line: Some(i as u64 + 1),
+                message: "not a JSON object".into(),
+            };
             for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let v: serde_json::Value =
-                    serde_json::from_str(line).map_err(|_| format!("{path}:{}: not a JSON object", i + 1))?;
+                let v: serde_json::Value = serde_json::from_str(line).map_err(|_| not_object(i))?;
                 match v {
                     serde_json::Value::Object(m) => {
                         records.push(m);
                         lines.push(i as u64 + 1);
                     }
-                    _ => return Err(format!("{path}:{}: not a JSON object", i + 1)),
+                    _ => return Err(not_object(i)),
                 }
             }
             let index = index_ids(
@@ -241,12 +242,12 @@ impl FileStore {
     /// The output path: `--output`, the input with `--in-place` (the file a
     /// symbolic link points to, so the link stays a link), or
     /// `<stem>.rehash.<ext>` beside the input.
-    fn target(&self) -> Result<PathBuf, String> {
+    fn target(&self) -> Result<PathBuf, Error> {
         if let Some(p) = &self.output.path {
             return Ok(p.clone());
         }
         if self.output.in_place {
-            return std::fs::canonicalize(&self.input).map_err(|e| format!("{}: {e}", self.input.display()));
+            return std::fs::canonicalize(&self.input).map_err(|e| Error::io(&self.input, e));
         }
         let stem = self.input.file_stem().and_then(|s| s.to_str()).unwrap_or("out");
         let ext = self.input.extension().and_then(|s| s.to_str()).unwrap_or("out");
@@ -255,24 +256,27 @@ impl FileStore {
 
     /// Write the output file atomically, if anything changed or an output
     /// path was given; never in a dry run.
-    pub fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
+    pub fn finish(self, changed: bool) -> Result<Option<PathBuf>, Error> {
         if self.output.dry_run || (!changed && self.output.path.is_none()) {
             return Ok(None);
         }
         let target = self.target()?;
         let mut out = Vec::new();
+        // Serialising into memory: a failure is the serialiser's, reported
+        // against the file it was meant for.
+        let fail = |e: &dyn std::fmt::Display| Error::io(&target, std::io::Error::other(e.to_string()));
         match &self.body {
             Body::Csv { headers, records } => {
                 let mut w = csv::Writer::from_writer(&mut out);
-                w.write_record(headers).map_err(|e| e.to_string())?;
+                w.write_record(headers).map_err(|e| fail(&e))?;
                 for r in records {
-                    w.write_record(r).map_err(|e| e.to_string())?;
+                    w.write_record(r).map_err(|e| fail(&e))?;
                 }
-                w.flush().map_err(|e| e.to_string())?;
+                w.flush().map_err(|e| fail(&e))?;
             }
             Body::Jsonl { records } => {
                 for r in records {
-                    serde_json::to_writer(&mut out, r).map_err(|e| e.to_string())?;
+                    serde_json::to_writer(&mut out, r).map_err(|e| fail(&e))?;
                     out.push(b'\n');
                 }
             }
@@ -311,11 +315,11 @@ fn create_temp(
 /// system lets us, and mode `mode`, set before the data goes in), fsync,
 /// rename over the target, fsync the folder: readers see the old file or the
 /// new one, whole.
-fn write_atomically(target: &Path, data: &[u8], mode: u32, owner: Option<(u32, u32)>) -> Result<(), String> {
+fn write_atomically(target: &Path, data: &[u8], mode: u32, owner: Option<(u32, u32)>) -> Result<(), Error> {
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let (mut f, tmp) = create_temp(dir, name, || rand::Rng::random(&mut rand::rng()))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (mut f, tmp) =
+        create_temp(dir, name, || rand::Rng::random(&mut rand::rng())).map_err(|e| Error::io(dir, e))?;
     let res = (|| {
         #[cfg(unix)]
         {
@@ -337,7 +341,7 @@ fn write_atomically(target: &Path, data: &[u8], mode: u32, owner: Option<(u32, u
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    res.map_err(|e| format!("{}: {e}", target.display()))
+    res.map_err(|e| Error::io(target, e))
 }
 
 #[cfg(test)]
@@ -401,8 +405,9 @@ mod tests {
 
     #[test]
     fn ids_must_be_unique_and_present() {
-        let err =
-            |csv: bool, text: &str| FileStore::parse("f", text, csv, &cols(), FileOutput::default()).err();
+        let err = |csv: bool, text: &str| {
+            FileStore::parse("f", text, csv, &cols(), FileOutput::default()).err().map(|e| e.to_string())
+        };
         assert_eq!(
             err(true, "id,hash\n1,a\n2,b\n1,c\n").as_deref(),
             Some("f:4: duplicate id `1` (first on line 2); ids must be unique")

@@ -8,6 +8,7 @@ mod sql;
 
 use std::path::PathBuf;
 
+use crate::{Error, RowError};
 pub use file::FileStore;
 #[cfg(feature = "sql")]
 pub use sql::SqlStore;
@@ -81,7 +82,7 @@ pub struct CommitOutcome {
     /// stores read those rows again before the run ends).
     pub lost: u64,
     /// Rows whose write failed, by id, with the reason.
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<(String, RowError)>,
 }
 
 /// Where output of a file store goes.
@@ -194,7 +195,7 @@ fn redact_params(text: &str, bare: bool) -> String {
 }
 
 /// A plain SQL identifier (or `schema.name`): the only names we splice into SQL.
-pub fn check_ident(name: &str) -> Result<&str, String> {
+pub fn check_ident(name: &str) -> Result<&str, Error> {
     let ok = !name.is_empty()
         && name.split('.').all(|part| {
             let mut c = part.chars();
@@ -204,7 +205,7 @@ pub fn check_ident(name: &str) -> Result<&str, String> {
     if ok {
         Ok(name)
     } else {
-        Err(format!("`{name}` is not a plain SQL identifier"))
+        Err(Error::BadIdentifier { name: name.to_owned() })
     }
 }
 
@@ -216,7 +217,7 @@ impl Store {
         cols: &Columns,
         output: FileOutput,
         lock_rows: bool,
-    ) -> Result<Store, String> {
+    ) -> Result<Store, Error> {
         let lower = source.to_ascii_lowercase();
         if lower.ends_with(".csv") || lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
             return Ok(Store::File(FileStore::open(source, cols, output)?));
@@ -230,26 +231,26 @@ impl Store {
             source.replacen("mariadb://", "mysql://", 1)
         } else if lower.ends_with(".db") || lower.ends_with(".sqlite") || lower.ends_with(".sqlite3") {
             if !std::path::Path::new(source).is_file() {
-                return Err(format!("{source}: no such SQLite file"));
+                return Err(Error::io(
+                    source,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such SQLite file"),
+                ));
             }
             format!("sqlite://{source}")
         } else {
-            return Err(format!(
-                "{}: unknown source kind (csv, jsonl, SQLite file, postgres:// or mysql:// URL)",
-                redact(source)
-            ));
+            return Err(Error::UnknownSource { source: redact(source) });
         };
         #[cfg(feature = "sql")]
         return Ok(Store::Sql(SqlStore::connect(&url, cols, lock_rows).await?));
         #[cfg(not(feature = "sql"))]
         {
             let _ = (url, lock_rows);
-            Err("this build has no database support (feature `sql`)".into())
+            Err(Error::NoDatabaseSupport)
         }
     }
 
     /// Rows in the store, if cheaply known.
-    pub async fn count(&mut self) -> Result<u64, String> {
+    pub async fn count(&mut self) -> Result<u64, Error> {
         match self {
             Store::File(f) => Ok(f.count()),
             #[cfg(feature = "sql")]
@@ -258,7 +259,7 @@ impl Store {
     }
 
     /// The next batch of up to `n` rows (claimed until commit or rollback).
-    pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, String> {
+    pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
         match self {
             Store::File(f) => Ok(f.next_batch(n)),
             #[cfg(feature = "sql")]
@@ -267,7 +268,7 @@ impl Store {
     }
 
     /// Apply compare-and-swap updates for the current batch and commit it.
-    pub async fn commit(&mut self, updates: &[Update]) -> Result<CommitOutcome, String> {
+    pub async fn commit(&mut self, updates: &[Update]) -> Result<CommitOutcome, Error> {
         match self {
             Store::File(f) => {
                 let changed = f.commit(updates);
@@ -298,11 +299,11 @@ impl Store {
     }
 
     /// The database's plan for the next batch query (SQL stores).
-    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, String> {
+    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, Error> {
         match self {
             Store::File(_) => {
-                let _ = n;
-                Err("files have no query plan".into())
+                let _ = n; // used by the SQL stores only
+                Err(Error::Unsupported("files have no query plan"))
             }
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.explain_next_batch(n).await,
@@ -319,7 +320,7 @@ impl Store {
     }
 
     /// Release the current batch unchanged.
-    pub async fn rollback(&mut self) -> Result<(), String> {
+    pub async fn rollback(&mut self) -> Result<(), Error> {
         match self {
             Store::File(_) => Ok(()),
             #[cfg(feature = "sql")]
@@ -328,7 +329,7 @@ impl Store {
     }
 
     /// Write file output (atomically; never in a dry run) and close.
-    pub async fn finish(self, changed: bool) -> Result<Option<PathBuf>, String> {
+    pub async fn finish(self, changed: bool) -> Result<Option<PathBuf>, Error> {
         match self {
             Store::File(f) => f.finish(changed),
             #[cfg(feature = "sql")]

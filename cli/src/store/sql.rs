@@ -28,6 +28,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::{check_ident, redact, Capacity, Columns, CommitOutcome, Row, Update};
+use crate::{Error, RowError};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Dialect {
@@ -67,9 +68,48 @@ enum IdCast {
     As(String),
 }
 
-fn err(what: &str, e: sqlx::Error) -> String {
+/// A run error: the connection lost, or a statement the database refused.
+fn err(what: &str, e: sqlx::Error) -> Error {
     // sqlx errors can quote the URL; they never hold row values we bound.
-    format!("{what}: {}", redact(&e.to_string()))
+    let (context, message) = (what.to_owned(), redact(&e.to_string()));
+    if is_lost(&e) {
+        Error::ConnectionLost { context, message }
+    } else {
+        Error::Database { context, message }
+    }
+}
+
+/// One row's write failed (the run goes on).
+fn row_err(context: &'static str, e: sqlx::Error) -> RowError {
+    RowError::Write { context, message: redact(&e.to_string()) }
+}
+
+/// The connection itself failed (rather than a statement on it).
+fn is_lost(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::WorkerCrashed
+    )
+}
+
+/// Connecting failed: a TLS error (certificate, CA file, TLS required but
+/// not offered) or any other reason.
+fn connect_err(url: &str, e: sqlx::Error) -> Error {
+    let (url, message) = (redact(url), redact(&e.to_string()));
+    let lower = message.to_ascii_lowercase();
+    if matches!(e, sqlx::Error::Tls(_))
+        || lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("ssl")
+    {
+        Error::Tls { url, message }
+    } else {
+        Error::Connect { url, message }
+    }
 }
 
 /// A database refused one row's write (a constraint, a trigger, a value too
@@ -100,7 +140,7 @@ fn split_table(table: &str) -> (Option<&str>, &str) {
 impl SqlStore {
     /// Connect to `url`, check names, inspect the table (id uniqueness, id
     /// type, hash column capacity) and, on MySQL, turn on strict mode.
-    pub async fn connect(url: &str, cols: &Columns, lock_rows: bool) -> Result<SqlStore, String> {
+    pub async fn connect(url: &str, cols: &Columns, lock_rows: bool) -> Result<SqlStore, Error> {
         sqlx::any::install_default_drivers();
         for c in [&cols.table, &cols.id, &cols.hash] {
             check_ident(c)?;
@@ -115,9 +155,7 @@ impl SqlStore {
         } else {
             Dialect::Sqlite
         };
-        let mut conn = AnyConnection::connect(url)
-            .await
-            .map_err(|e| err(&format!("cannot connect to {}", redact(url)), e))?;
+        let mut conn = AnyConnection::connect(url).await.map_err(|e| connect_err(url, e))?;
         match dialect {
             Dialect::Mysql => {
                 // A non-strict server truncates a too-long value and reports
@@ -134,7 +172,7 @@ impl SqlStore {
                     .map_err(|e| err("sql_mode", e))?;
                 let mode: String = row.try_get(0).map_err(|e| err("sql_mode", e))?;
                 if !mode.contains("STRICT_ALL_TABLES") {
-                    return Err(format!("the server refused strict mode (sql_mode = {mode})"));
+                    return Err(Error::StrictModeRefused { sql_mode: mode });
                 }
             }
             Dialect::Sqlite => {
@@ -192,7 +230,7 @@ impl SqlStore {
         }
     }
 
-    async fn scalar_i64(&mut self, sql: &str, binds: &[&str]) -> Result<i64, String> {
+    async fn scalar_i64(&mut self, sql: &str, binds: &[&str]) -> Result<i64, Error> {
         let mut q = sqlx::query(sql);
         for b in binds {
             q = q.bind(*b);
@@ -203,7 +241,7 @@ impl SqlStore {
 
     /// Check the id column identifies one row, learn its type and the hash
     /// column's capacity.
-    async fn inspect(&mut self) -> Result<(), String> {
+    async fn inspect(&mut self) -> Result<(), Error> {
         let (schema, table) = split_table(&self.cols.table);
         let (schema, table) = (schema.map(str::to_owned), table.to_owned());
         let (id, hash) = (self.cols.id.clone(), self.cols.hash.clone());
@@ -275,7 +313,7 @@ impl SqlStore {
             }
         }
         if info.is_empty() {
-            return Err(format!("table `{full}` not found (or it has no columns this user can see)"));
+            return Err(Error::TableNotFound { table: full });
         }
         let find = |name: &str| info.iter().find(|c| c.0.eq_ignore_ascii_case(name)).cloned();
         for c in [Some(&self.cols.id), Some(&self.cols.hash)]
@@ -284,20 +322,22 @@ impl SqlStore {
             .flatten()
         {
             if find(c).is_none() && !(self.dialect == Dialect::Sqlite && c.eq_ignore_ascii_case("rowid")) {
-                return Err(format!("table `{full}` has no column `{c}`"));
+                return Err(Error::ColumnNotFound { table: full, column: c.clone() });
             }
         }
         let id_info = find(&id);
-        let hash_info = find(&hash).ok_or_else(|| format!("table `{full}` has no column `{hash}`"))?;
+        let hash_info =
+            find(&hash).ok_or_else(|| Error::ColumnNotFound { table: full.clone(), column: hash.clone() })?;
 
         // The id's own type, for keyset pagination that walks its index.
         let id_type = id_info.as_ref().map(|c| c.1.to_ascii_lowercase()).unwrap_or_else(|| "integer".into());
         self.id_cast = match self.dialect {
             Dialect::Postgres => {
-                check_ident(&id_type)
-                    .map_err(|_| format!("id column `{id}` has an unusual type `{id_type}`"))?;
+                let unsupported =
+                    |binary| Error::UnsupportedIdType { column: id.clone(), ty: id_type.clone(), binary };
+                check_ident(&id_type).map_err(|_| unsupported(false))?;
                 if id_type == "bytea" {
-                    return Err(format!("id column `{id}` is bytea: binary ids are not supported"));
+                    return Err(unsupported(true));
                 }
                 IdCast::As(id_type.clone())
             }
@@ -309,7 +349,11 @@ impl SqlStore {
                         IdCast::As(if unsigned { "UNSIGNED" } else { "SIGNED" }.into())
                     }
                     "binary" | "varbinary" | "blob" | "tinyblob" | "mediumblob" | "longblob" => {
-                        return Err(format!("id column `{id}` is {id_type}: binary ids are not supported"))
+                        return Err(Error::UnsupportedIdType {
+                            column: id,
+                            ty: id_type.clone(),
+                            binary: true,
+                        })
                     }
                     _ => IdCast::Text,
                 }
@@ -388,19 +432,12 @@ impl SqlStore {
                 format!("SELECT COUNT(*) FROM (SELECT {id} FROM {full} GROUP BY {id} HAVING COUNT(*) > 1) d");
             let dups = self.scalar_i64(&dup, &[]).await?;
             if dups > 0 {
-                return Err(format!(
-                    "id column `{id}` of `{full}` is not unique ({dups} values appear more than once): \
-                     rehash updates rows by id, so give --id-col a column that names one row \
-                     (a primary key or a unique column)"
-                ));
+                return Err(Error::IdNotUnique { table: full, column: id, duplicates: dups });
             }
         }
         let nulls = self.scalar_i64(&format!("SELECT COUNT(*) FROM {full} WHERE {id} IS NULL"), &[]).await?;
         if nulls > 0 {
-            return Err(format!(
-                "id column `{id}` of `{full}` holds NULL in {nulls} rows: those rows cannot be \
-                 updated by id; give --id-col a column that names every row"
-            ));
+            return Err(Error::IdHasNull { table: full, column: id, rows: nulls });
         }
         Ok(())
     }
@@ -411,7 +448,7 @@ impl SqlStore {
     }
 
     /// Rows in the store.
-    pub async fn count(&mut self) -> Result<u64, String> {
+    pub async fn count(&mut self) -> Result<u64, Error> {
         let sql = format!("SELECT COUNT(*) FROM {}", self.cols.table);
         let n = self.scalar_i64(&sql, &[]).await?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -430,7 +467,7 @@ impl SqlStore {
         )
     }
 
-    async fn begin(&mut self) -> Result<(), String> {
+    async fn begin(&mut self) -> Result<(), Error> {
         let stmt = if self.dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         let mut tries = 0;
         loop {
@@ -456,7 +493,7 @@ impl SqlStore {
         sqlx::query(if commit { "COMMIT" } else { "ROLLBACK" }).execute(&mut self.conn).await.map(|_| ())
     }
 
-    fn decode(rows: &[AnyRow]) -> Result<Vec<Row>, String> {
+    fn decode(rows: &[AnyRow]) -> Result<Vec<Row>, Error> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: Option<String> = r.try_get(0).map_err(|e| err("id column", e))?;
@@ -477,7 +514,7 @@ impl SqlStore {
     /// The next batch of up to `n` rows: the main pass in id order, then the
     /// rows it had to skip (locked by another transaction, or changed under a
     /// swap), now waiting for their locks.
-    pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, String> {
+    pub async fn next_batch(&mut self, n: usize) -> Result<Vec<Row>, Error> {
         self.rollback().await?;
         if !self.retry_pass {
             let rows = self.next_in_order(n).await?;
@@ -514,7 +551,7 @@ impl SqlStore {
 
     /// The database's plan for the next batch query (`EXPLAIN`), for checking
     /// that batches walk the id column's index.
-    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, String> {
+    pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, Error> {
         let sql = format!("EXPLAIN {}", self.batch_sql());
         let mut q = sqlx::query(&sql);
         if let Some(a) = &self.after {
@@ -535,7 +572,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    async fn next_in_order(&mut self, n: usize) -> Result<Vec<Row>, String> {
+    async fn next_in_order(&mut self, n: usize) -> Result<Vec<Row>, Error> {
         let sql = self.batch_sql();
         let locking = self.lock_rows && self.dialect != Dialect::Sqlite;
         // PostgreSQL and MySQL hold the batch's rows from here to commit.
@@ -563,7 +600,7 @@ impl SqlStore {
 
     /// Ids in this batch's range that `SKIP LOCKED` passed over: queued for
     /// the retry pass. The read takes no lock (it sees committed rows).
-    async fn find_skipped(&mut self, rows: &[Row], n: usize) -> Result<(), String> {
+    async fn find_skipped(&mut self, rows: &[Row], n: usize) -> Result<(), Error> {
         let id = &self.cols.id;
         let mut conds = Vec::new();
         let mut binds = Vec::new();
@@ -615,7 +652,7 @@ impl SqlStore {
         true
     }
 
-    async fn next_retry(&mut self, n: usize) -> Result<Vec<Row>, String> {
+    async fn next_retry(&mut self, n: usize) -> Result<Vec<Row>, Error> {
         loop {
             let take = n.min(self.retry.len());
             if take == 0 {
@@ -733,7 +770,7 @@ impl SqlStore {
     /// Apply compare-and-swap updates for the current batch and commit it. If
     /// a write fails, the batch is rolled back and its updates retried one
     /// row per transaction, so only the failing rows fail.
-    pub async fn commit(&mut self, updates: &[Update]) -> Result<CommitOutcome, String> {
+    pub async fn commit(&mut self, updates: &[Update]) -> Result<CommitOutcome, Error> {
         if !self.in_tx {
             self.begin().await?;
         }
@@ -775,7 +812,7 @@ impl SqlStore {
             match self.apply(u).await {
                 Ok(true) => match self.end(true).await {
                     Ok(()) => out.changed += 1,
-                    Err(e) if is_row_error(&e) => out.failed.push((u.id.clone(), err("commit", e))),
+                    Err(e) if is_row_error(&e) => out.failed.push((u.id.clone(), row_err("commit", e))),
                     Err(e) => return Err(err("commit", e)),
                 },
                 Ok(false) => {
@@ -785,7 +822,7 @@ impl SqlStore {
                 }
                 Err(e) if is_row_error(&e) || matches!(e, sqlx::Error::Protocol(_)) => {
                     self.end(false).await.map_err(|e| err("rollback", e))?;
-                    out.failed.push((u.id.clone(), err("update", e)));
+                    out.failed.push((u.id.clone(), row_err("update", e)));
                 }
                 Err(e) => return Err(err("update", e)),
             }
@@ -794,7 +831,7 @@ impl SqlStore {
     }
 
     /// Release the current batch unchanged.
-    pub async fn rollback(&mut self) -> Result<(), String> {
+    pub async fn rollback(&mut self) -> Result<(), Error> {
         self.end(false).await.map_err(|e| err("rollback", e))
     }
 

@@ -270,6 +270,69 @@ static void error_paths(const rehash_policy *policy) {
           NULL);
     check(rehash_hash_into(policy, PW, PW_LEN, NULL, 10, NULL, NULL) == REHASH_ERR_NULL_POINTER,
           "hash_into(NULL buf, len 10)", NULL);
+    /* The rest of the NULL contract (header: each function's "NULL" paragraph):
+     * every required pointer is REHASH_ERR_NULL_POINTER naming it, out-pointers
+     * reset; optional ones are accepted. */
+    {
+        char stale_byte = 0, *stale = &stale_byte;
+        size_t needed = 99;
+        char buf[128];
+        check(rehash_policy_from_toml(NULL, NULL, NULL) == REHASH_ERR_NULL_POINTER, "policy_from_toml(NULL, NULL)",
+              NULL);
+        out = stale;
+        rc = rehash_verify_and_upgrade(policy, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, &out, &err);
+        check(rc == REHASH_VALID_NEEDS_UPGRADE && out && !err, "verify_and_upgrade(NULL salt, user, hint)", NULL);
+        rehash_string_free(out);
+        rc = rehash_verify(NULL, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "policy is NULL") == 0, "verify(NULL policy)",
+              NULL);
+        rehash_string_free(err);
+        rc = rehash_verify(policy, NULL, PW_LEN, MD5CRYPT, NULL, NULL, NULL, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "pw is NULL") == 0, "verify(NULL pw, len 8)",
+              NULL);
+        rehash_string_free(err);
+        check(rehash_verify_dummy(policy, NULL, PW_LEN) == REHASH_ERR_NULL_POINTER && rehash_last_error() &&
+                  strcmp(rehash_last_error(), "pw is NULL") == 0,
+              "verify_dummy(NULL pw, len 8)", NULL);
+        out = stale;
+        rc = rehash_hash(policy, NULL, PW_LEN, &out, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && out == NULL && err && strcmp(err, "pw is NULL") == 0,
+              "hash(NULL pw, len 8)", NULL);
+        rehash_string_free(err);
+        rc = rehash_hash_into(NULL, PW, PW_LEN, buf, sizeof buf, &needed, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && needed == 0 && err && strcmp(err, "policy is NULL") == 0,
+              "hash_into(NULL policy)", NULL);
+        rehash_string_free(err);
+        needed = 99;
+        rc = rehash_hash_into(policy, NULL, PW_LEN, buf, sizeof buf, &needed, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && needed == 0 && err && strcmp(err, "pw is NULL") == 0,
+              "hash_into(NULL pw, len 8)", NULL);
+        rehash_string_free(err);
+        needed = 99;
+        rc = rehash_hash_into(policy, PW, PW_LEN, NULL, 10, &needed, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && needed == 0 && err && strcmp(err, "buf is NULL") == 0,
+              "hash_into(NULL buf, len 10): needed reset", NULL);
+        rehash_string_free(err);
+        out = stale;
+        rc = rehash_identify(NULL, MD5CRYPT, NULL, NULL, NULL, &out, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && out == NULL && err && strcmp(err, "policy is NULL") == 0,
+              "identify(NULL policy)", NULL);
+        rehash_string_free(err);
+        rc = rehash_needs_upgrade(policy, NULL, NULL, NULL, NULL, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "stored is NULL") == 0, "needs_upgrade(NULL stored)",
+              NULL);
+        rehash_string_free(err);
+        out = stale;
+        rc = rehash_wrap(NULL, MD5CRYPT, NULL, NULL, NULL, &out, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && out == NULL && err && strcmp(err, "policy is NULL") == 0,
+              "wrap(NULL policy)", NULL);
+        rehash_string_free(err);
+        rc = rehash_wrap(policy, MD5CRYPT, NULL, NULL, NULL, NULL, &err);
+        check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "wrapped_out is NULL") == 0, "wrap(NULL out)", NULL);
+        rehash_string_free(err);
+        err = NULL;
+        out = NULL;
+    }
     rehash_string_free(NULL);
     rehash_policy_free(NULL);
     check(1, "free(NULL) is a no-op", NULL);
