@@ -72,13 +72,7 @@ impl<'a> Input<'a> {
 /// Low ceilings, so that no stored string can make one run slow: 1 MiB of
 /// memory, 2 Argon2 passes, bcrypt cost 5, 2000 iterations.
 pub fn low_ceilings() -> Ceilings {
-    Ceilings {
-        memory_kib: 1024,
-        argon2_passes: 2,
-        parallelism: 2,
-        bcrypt_cost: 5,
-        iterations: 2000,
-    }
+    Ceilings { memory_kib: 1024, argon2_passes: 2, parallelism: 2, bcrypt_cost: 5, iterations: 2000 }
 }
 
 /// The longest password the fuzz policies take.
@@ -98,7 +92,8 @@ pub fn policies() -> &'static [Policy] {
         let base = |m_kib| {
             Policy::builder()
                 .target(Target::Argon2id { m_kib, t: 1, p: 1 })
-                .dangerous().allow_below_owasp_floor()
+                .dangerous()
+                .allow_below_owasp_floor()
                 .ceilings(low_ceilings())
                 .argon2_threads(2)
                 .max_password_bytes(MAX_PASSWORD)
