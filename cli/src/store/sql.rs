@@ -130,6 +130,23 @@ fn is_busy(e: &sqlx::Error) -> bool {
 }
 
 /// `schema.table` split; `None` schema means the connection's default.
+/// One catalog row per column: (name, declared type, max characters, extra type text).
+type ColumnInfo = (String, String, Option<i64>, String);
+
+/// Decode the four columns of an `information_schema` query.
+fn column_info(rows: &[AnyRow]) -> Result<Vec<ColumnInfo>, Error> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0).map_err(|e| err("inspect", e))?,
+                r.try_get(1).map_err(|e| err("inspect", e))?,
+                r.try_get(2).map_err(|e| err("inspect", e))?,
+                r.try_get(3).map_err(|e| err("inspect", e))?,
+            ))
+        })
+        .collect()
+}
+
 fn split_table(table: &str) -> (Option<&str>, &str) {
     match table.rsplit_once('.') {
         Some((s, t)) => (Some(s), t),
@@ -247,7 +264,7 @@ impl SqlStore {
         let (id, hash) = (self.cols.id.clone(), self.cols.hash.clone());
         let full = self.cols.table.clone();
         // (column name, declared type, max characters, extra type text)
-        let mut info: Vec<(String, String, Option<i64>, String)> = Vec::new();
+        let mut info: Vec<ColumnInfo> = Vec::new();
         match self.dialect {
             Dialect::Postgres => {
                 // Unquoted identifiers fold to lower case in PostgreSQL.
@@ -261,14 +278,7 @@ impl SqlStore {
                     .fetch_all(&mut self.conn)
                     .await
                     .map_err(|e| err("inspect table", e))?;
-                for r in rows {
-                    info.push((
-                        r.try_get(0).map_err(|e| err("inspect", e))?,
-                        r.try_get(1).map_err(|e| err("inspect", e))?,
-                        r.try_get(2).map_err(|e| err("inspect", e))?,
-                        r.try_get(3).map_err(|e| err("inspect", e))?,
-                    ));
-                }
+                info = column_info(&rows)?;
             }
             Dialect::Mysql => {
                 let sql = "SELECT CAST(COLUMN_NAME AS CHAR(255)), CAST(DATA_TYPE AS CHAR(255)), \
@@ -282,14 +292,7 @@ impl SqlStore {
                     .fetch_all(&mut self.conn)
                     .await
                     .map_err(|e| err("inspect table", e))?;
-                for r in rows {
-                    info.push((
-                        r.try_get(0).map_err(|e| err("inspect", e))?,
-                        r.try_get(1).map_err(|e| err("inspect", e))?,
-                        r.try_get(2).map_err(|e| err("inspect", e))?,
-                        r.try_get(3).map_err(|e| err("inspect", e))?,
-                    ));
-                }
+                info = column_info(&rows)?;
             }
             Dialect::Sqlite => {
                 let sql = format!(
