@@ -175,8 +175,29 @@ fn process(policy: &Policy, upgrade: bool, raw: &Raw, out: &mut Vec<u8>) {
 }
 
 fn write_outcome(o: &Outcome<'_>, out: &mut Vec<u8>) {
-    // Serialising plain strings and numbers into memory cannot fail.
-    let _ = serde_json::to_writer(&mut *out, o);
+    match o {
+        // The common lines hold only the raw id and fixed ASCII words (labels
+        // are `[a-z0-9_]`): written directly, no escaping pass.
+        Outcome { id, result, scheme: Some(scheme), needs_upgrade, new_hash: None, error: None }
+            if scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            out.extend_from_slice(b"{\"id\":");
+            out.extend_from_slice(id.get().as_bytes());
+            out.extend_from_slice(b",\"result\":\"");
+            out.extend_from_slice(result.as_bytes());
+            out.extend_from_slice(b"\",\"scheme\":\"");
+            out.extend_from_slice(scheme.as_bytes());
+            out.extend_from_slice(if *needs_upgrade {
+                b"\",\"needs_upgrade\":true}"
+            } else {
+                b"\",\"needs_upgrade\":false}"
+            });
+        }
+        // Serialising plain strings and numbers into memory cannot fail.
+        _ => {
+            let _ = serde_json::to_writer(&mut *out, o);
+        }
+    }
     out.push(b'\n');
 }
 
@@ -184,7 +205,13 @@ fn write_outcome(o: &Outcome<'_>, out: &mut Vec<u8>) {
 /// bytes; a longer line is consumed to its end and reported by length.
 /// `None` at the end of the input.
 fn next_line(input: &mut impl BufRead) -> io::Result<Option<Raw>> {
-    let mut buf = Vec::new();
+    next_line_into(input, Vec::new())
+}
+
+/// [`next_line`] into `buf` (cleared first), so one thread can reuse one
+/// allocation for every line.
+fn next_line_into(input: &mut impl BufRead, mut buf: Vec<u8>) -> io::Result<Option<Raw>> {
+    buf.clear();
     let mut len = 0usize;
     let mut seen = false;
     loop {
@@ -193,7 +220,7 @@ fn next_line(input: &mut impl BufRead) -> io::Result<Option<Raw>> {
             break;
         }
         seen = true;
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
@@ -246,13 +273,17 @@ pub fn run(
 ) -> io::Result<()> {
     if jobs <= 1 {
         let mut buf = Vec::with_capacity(256);
-        while let Some(mut raw) = next_line(&mut input)? {
+        let mut line = Vec::with_capacity(256);
+        while let Some(mut raw) = next_line_into(&mut input, std::mem::take(&mut line))? {
             if !blank(&raw) {
                 buf.clear();
                 process(policy, upgrade, &raw, &mut buf);
                 out.write_all(&buf)?;
             }
             wipe(std::slice::from_mut(&mut raw));
+            if let Raw::Bytes(b) = raw {
+                line = b;
+            }
         }
         return Ok(());
     }

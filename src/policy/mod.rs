@@ -352,8 +352,16 @@ impl Policy {
             Some(id) => Some(self.pepper_by_id(id)?.secret.as_slice()),
         };
         let form = Normalization::from_mark(data);
-        let password = form.apply(password)?;
-        let ok: bool = parsed.verify(&password, self.kdf(secret))?.into();
+        // No normalization recorded (every legacy hash): verify the bytes as
+        // given, without a copy.
+        let normalized;
+        let password: &[u8] = if form == Normalization::None {
+            password
+        } else {
+            normalized = form.apply(password)?;
+            &normalized
+        };
+        let ok: bool = parsed.verify(password, self.kdf(secret))?.into();
         Ok(if ok {
             Verification::Valid { identified, needs_upgrade: self.needs_upgrade(&identified) }
         } else {
