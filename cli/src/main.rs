@@ -20,6 +20,30 @@ mod verify;
 
 use rehash_cli::{batch, secret, store, RowError};
 
+/// `println!` for reports on standard output: when the reader has gone
+/// (`rehash scan … | head`) the rest of the report is dropped and the run
+/// ends with the status it would have had, instead of panicking; any other
+/// write error ends it with status 2 and a message.
+macro_rules! outln {
+    ($($arg:tt)*) => { out_line(format_args!($($arg)*)) };
+}
+
+fn out_line(args: std::fmt::Arguments<'_>) {
+    static GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if GONE.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let mut o = io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.write_all(b"\n")).and_then(|()| o.flush()) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            GONE.store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        eprintln!("rehash: cannot write to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
 /// A failed run (exit code 2): a library [`rehash_cli::Error`] or the
 /// binary's own message.
 type Fail = Box<dyn std::error::Error>;
@@ -168,7 +192,7 @@ fn main() -> ExitCode {
             };
             eprintln!("rehash: measuring this machine (about a minute)…");
             rehash::calibrate::calibrate(goal).map_err(Fail::from).map(|c| {
-                print!("{}", c.to_toml(&goal));
+                outln!("{}", c.to_toml(&goal).trim_end());
                 ExitCode::SUCCESS
             })
         }
@@ -202,8 +226,14 @@ fn run_verify(
         None => Box::new(BufReader::new(io::stdin().lock())),
     };
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
-    verify::run(&policy, upgrade, jobs, reader, &mut out).and_then(|()| out.flush())?;
-    Ok(ExitCode::SUCCESS)
+    match verify::run(&policy, upgrade, jobs, reader, &mut out).and_then(|()| out.flush()) {
+        // The reader of the results has gone (`… | head`): nothing left to do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => {
+            other?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn source_of(src: &SourceArgs) -> Result<String, Fail> {
@@ -236,7 +266,7 @@ async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, Fail> {
     let report = batch::scan(&mut st, &policy, src.batch_size.max(4096), json).await?;
     st.finish(false).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_scan(&report, &store::redact(&source));
     }
@@ -300,10 +330,10 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
     let report = batch::wrap(&mut st, &policy, &mode, &opts, &mut progress).await?;
     let written = st.finish(!dry_run && report.wrapped + report.rehashed > 0).await?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
         let verb = if dry_run { "would change" } else { "changed" };
-        println!(
+        outln!(
             "rehash wrap {}: {} rows; {verb}: {} wrapped, {} rehashed; left alone: {} at policy, {} already wrapped, \
              {} locked, {} empty; {} errors; {} too long for the column; {} lost to a concurrent change \
              (read again); {} left below policy",
@@ -322,11 +352,11 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
         );
         if report.too_long > 0 {
             if let Some(c) = &capacity {
-                println!("to make room for the refused rows:\n  {}", c.alter(report.longest_refused));
+                outln!("to make room for the refused rows:\n  {}", c.alter(report.longest_refused));
             }
         }
         if let Some(p) = written {
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display());
         }
     }
     // Rows left below policy (failed, refused, still locked) are listed by id
@@ -342,8 +372,8 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
 fn print_scan(r: &batch::ScanReport, source: &str) {
     use batch::{GROUPS_SHOWN, IDS_SHOWN, MAX_LISTED};
     use rehash::Scheme;
-    println!("rehash scan {source}: {} rows", r.rows);
-    println!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
+    outln!("rehash scan {source}: {} rows", r.rows);
+    outln!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
     for s in &r.schemes {
         let status = match s.scheme {
             l if l == Scheme::Disabled.name() => "locked/unusable (left alone)".to_owned(),
@@ -357,9 +387,9 @@ fn print_scan(r: &batch::ScanReport, source: &str) {
             },
             _ => "at policy".to_owned(),
         };
-        println!("{:<26} {:<26} {:>8}  {status}", s.scheme, s.params, s.rows);
+        outln!("{:<26} {:<26} {:>8}  {status}", s.scheme, s.params, s.rows);
     }
-    println!(
+    outln!(
         "below policy: {} of {} rows ({:.1}%), of which wrapped: {}; locked: {}; malformed or unknown: {}",
         r.below_policy - r.wrapped,
         r.rows,
@@ -370,11 +400,11 @@ fn print_scan(r: &batch::ScanReport, source: &str) {
     );
     if let Some(c) = &r.column {
         match &c.alter {
-            None => println!(
+            None => outln!(
                 "hash column: {} characters; every value rehash writes fits (longest {}, new target hashes {})",
                 c.capacity, c.needed, c.target_hash_len
             ),
-            Some(alter) => println!(
+            Some(alter) => outln!(
                 "hash column: {} characters, but rehash needs {} (new target hashes: {}); rows that would not \
                  fit are refused. To make room:\n  {alter}",
                 c.capacity, c.needed, c.target_hash_len
@@ -382,25 +412,26 @@ fn print_scan(r: &batch::ScanReport, source: &str) {
         }
     }
     for p in r.malformed.iter().take(20) {
-        println!("  row {}: {}", p.id, p.error);
+        outln!("  row {}: {}", p.id, p.error);
     }
     if r.malformed_rows > 20 {
-        println!("  … and {} more (use --json for the first {MAX_LISTED})", r.malformed_rows - 20);
+        outln!("  … and {} more (use --json for the first {MAX_LISTED})", r.malformed_rows - 20);
     }
     if r.shared_digest_groups > 0 {
-        println!(
+        outln!(
             "{} accounts in {} groups share an unsalted digest (the same password); largest groups:",
-            r.shared_digest_accounts, r.shared_digest_groups
+            r.shared_digest_accounts,
+            r.shared_digest_groups
         );
     }
     for g in r.shared_digests.iter().take(GROUPS_SHOWN) {
         let more = g.accounts.saturating_sub(g.ids.len().min(IDS_SHOWN) as u64);
         let ids: Vec<&str> = g.ids.iter().take(IDS_SHOWN).map(String::as_str).collect();
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-        println!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
+        outln!("  {} accounts ({}): rows {}{tail}", g.accounts, g.scheme, ids.join(", "));
     }
     if r.shared_digest_groups > GROUPS_SHOWN as u64 {
-        println!(
+        outln!(
             "  … and {} more groups (use --json for every id)",
             r.shared_digest_groups - GROUPS_SHOWN as u64
         );

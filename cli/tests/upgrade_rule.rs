@@ -80,3 +80,38 @@ fn calibrate_refuses_absurd_sizes() {
         assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{args:?}");
     }
 }
+
+/// A reader that goes away (`rehash scan … | head -1`) ends the report, not
+/// the process with a panic.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let db = std::env::temp_dir().join(format!("rehash-pipe-{}.db", std::process::id()));
+    std::fs::copy(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/legacy-users.db"), &db)
+        .expect("copy");
+    let lines =
+        "{\"id\":1,\"password\":\"p\",\"hash\":\"{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\"}\n".repeat(20_000);
+    for (args, input) in [
+        (vec!["scan", db.to_str().expect("db"), "--scheme-col", "scheme", "--salt-col", "salt"], ""),
+        (vec!["verify"], lines.as_str()),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rehash"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let mut stdin = child.stdin.take().expect("stdin");
+        let data = input.to_owned();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(data.as_bytes());
+        });
+        let out = child.wait_with_output().expect("wait");
+        let _ = feeder.join();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_file(&db);
+}
