@@ -31,6 +31,7 @@
 //!
 //! [kdf]
 //! argon2_threads = 1       # threads one Argon2 hash (p > 1) may fill lanes on
+//!                          # (`[ceilings] argon2_threads`, its old place, is still read)
 //!
 //! [password]
 //! max_bytes = 4096
@@ -137,6 +138,8 @@ struct CeilingsCfg {
     parallelism: Option<u32>,
     bcrypt_cost: Option<u32>,
     iterations: Option<u64>,
+    /// Read from files written before `[kdf]` existed; `[kdf]` wins.
+    argon2_threads: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +225,7 @@ impl Policy {
         for (i, r) in legacy.recipe.iter().enumerate() {
             b = b.recipe(recipe(r, secrets).map_err(|e| bad(format!("legacy.recipe[{i}]: {e}")))?);
         }
+        let old_threads = file.ceilings.as_ref().and_then(|c| c.argon2_threads);
         if let Some(c) = file.ceilings {
             let d = Ceilings::default();
             b = b.ceilings(Ceilings {
@@ -232,7 +236,7 @@ impl Policy {
                 iterations: c.iterations.unwrap_or(d.iterations),
             });
         }
-        if let Some(threads) = file.kdf.and_then(|k| k.argon2_threads) {
+        if let Some(threads) = file.kdf.and_then(|k| k.argon2_threads).or(old_threads) {
             b = b.argon2_threads(threads);
         }
         if let Some(p) = file.password {

@@ -126,3 +126,15 @@ fn a_declared_salted_scheme_without_its_salt_says_so() {
     let id = p.identify(Stored::new(&hex64).with_salt("s")).expect("identify");
     assert_eq!(id.scheme, Scheme::Sha256SaltPass);
 }
+
+#[test]
+fn the_thread_setting_is_read_from_kdf_and_from_its_old_place() {
+    let new = Policy::from_toml("[kdf]\nargon2_threads = 3\n").expect("policy");
+    assert_eq!(new.argon2_threads(), 3);
+    let old = Policy::from_toml("[ceilings]\nargon2_threads = 2\n").expect("policy");
+    assert_eq!(old.argon2_threads(), 2);
+    let both =
+        Policy::from_toml("[ceilings]\nargon2_threads = 2\n[kdf]\nargon2_threads = 4\n").expect("policy");
+    assert_eq!(both.argon2_threads(), 4);
+    assert!(Policy::from_toml("[kdf]\nargon2_threads = 0\n").is_err());
+}
