@@ -42,7 +42,7 @@ pub(crate) const PREFIX_V1: &str = "$rehash-wrap$v=1$";
 pub(crate) const PREFIX_V2: &str = "$rw2$";
 
 /// The length of W, the outer Argon2id tag, in every wrapped string.
-const OUTER_TAG_LEN: usize = 32;
+pub(crate) const OUTER_TAG_LEN: usize = 32;
 
 /// The length of the outer Argon2id salt in version 2 strings.
 pub(crate) const OUTER_SALT_LEN: usize = 16;

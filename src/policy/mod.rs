@@ -115,7 +115,7 @@ impl Policy {
         if id.scheme == Scheme::Disabled {
             return false;
         }
-        let current = self.current_pepper.and_then(|i| self.peppers.get(i)).map(|p| p.id.as_slice());
+        let current = self.current_key().map(|p| p.id.as_slice());
         self.target.needs_upgrade(id)
             || id.key_id.as_ref().map(KeyId::as_bytes) != current
             || id.normalization != self.normalization
@@ -223,11 +223,10 @@ impl Policy {
     pub fn wrap<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<String> {
         let stored = stored.into();
         let (parsed, mtp) = self.wrap_prepare(&stored)?;
-        let setting = parsed.masked()?;
         let digest = parsed.expected();
         let mut salt = Zeroizing::new([0u8; crate::wrap::OUTER_SALT_LEN]);
         rand::rng().fill_bytes(salt.as_mut_slice());
-        let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+        let pepper = self.current_key();
         let secret = pepper.map(|k| k.secret.as_slice());
         let tag = scheme::argon2::argon2id_raw(
             &digest,
@@ -239,15 +238,7 @@ impl Policy {
         let mut salt_tag = Zeroizing::new(Vec::with_capacity(salt.len() + tag.len()));
         salt_tag.extend_from_slice(salt.as_slice());
         salt_tag.extend_from_slice(tag.as_slice());
-        let keyid = pepper.map(|k| k.id.as_slice());
-        Ok(crate::wrap::format_v2(
-            parsed.identified().scheme,
-            &setting,
-            parsed.recipe_notation(),
-            mtp,
-            keyid,
-            &salt_tag,
-        ))
+        self.format_wrap(&parsed, mtp, &salt_tag)
     }
 
     /// The exact length, in characters (ASCII, so also bytes), of the string
@@ -267,18 +258,33 @@ impl Policy {
     pub fn wrap_len<'a>(&self, stored: impl Into<Stored<'a>>) -> Result<usize> {
         let stored = stored.into();
         let (parsed, mtp) = self.wrap_prepare(&stored)?;
+        let placeholder = [0u8; crate::wrap::OUTER_SALT_LEN + crate::wrap::OUTER_TAG_LEN];
+        Ok(self.format_wrap(&parsed, mtp, &placeholder)?.len())
+    }
+
+    /// The v2 string of a prepared row: its masked setting, the target's
+    /// parameters, the current key id, and the outer salt and tag.
+    fn format_wrap(
+        &self,
+        parsed: &scheme::Parsed<'_>,
+        mtp: (u32, u32, u32),
+        salt_tag: &[u8],
+    ) -> Result<String> {
         let setting = parsed.masked()?;
-        let keyid = self.current_pepper.and_then(|i| self.peppers.get(i)).map(|k| k.id.as_slice());
-        let placeholder = [0u8; crate::wrap::OUTER_SALT_LEN + 32];
+        let keyid = self.current_key().map(|k| k.id.as_slice());
         Ok(crate::wrap::format_v2(
             parsed.identified().scheme,
             &setting,
             parsed.recipe_notation(),
             mtp,
             keyid,
-            &placeholder,
-        )
-        .len())
+            salt_tag,
+        ))
+    }
+
+    /// The pepper new hashes and wraps are made with, if any.
+    fn current_key(&self) -> Option<&Pepper> {
+        self.current_pepper.and_then(|i| self.peppers.get(i))
     }
 
     /// What `wrap` and `wrap_len` check first: not already wrapped, an
@@ -314,7 +320,7 @@ impl Policy {
         let digest = parsed.expected();
         let mut salt = Zeroizing::new([0u8; 16]);
         rand::rng().fill_bytes(salt.as_mut_slice());
-        let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+        let pepper = self.current_key();
         let marks = scheme::argon2::Marks {
             pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
             data: None,
@@ -428,7 +434,7 @@ impl Policy {
         match self.target {
             Target::Argon2id { m_kib, t, p } => {
                 let password = self.normalization.apply(password)?;
-                let pepper = self.current_pepper.and_then(|i| self.peppers.get(i));
+                let pepper = self.current_key();
                 let marks = scheme::argon2::Marks {
                     pepper: pepper.map(|k| (k.id.as_slice(), k.secret.as_slice())),
                     data: self.normalization.mark(),
@@ -483,7 +489,7 @@ impl Policy {
                     + digits(m_kib.into())
                     + digits(t.into())
                     + digits(p.into());
-                if let Some(k) = self.current_pepper.and_then(|i| self.peppers.get(i)) {
+                if let Some(k) = self.current_key() {
                     n += ",keyid=".len() + b64(k.id.len());
                 }
                 if let Some(d) = self.normalization.mark() {
