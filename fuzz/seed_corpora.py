@@ -4,7 +4,7 @@ and the repository's docs. The corpora are generated, never committed.
 
     python3 fuzz/seed_corpora.py [VECTORS_DIR]
 
-VECTORS_DIR defaults to ../shared/vectors relative to the repository root (or
+VECTORS_DIR defaults to tests/vectors of the repository (or
 $REHASH_VECTORS). The `verify` and `wrap` seeds use the layout the targets
 read: stored \\0 salt \\0 user \\0 scheme-label \\0 password.
 """
@@ -94,7 +94,7 @@ def main():
     if len(sys.argv) > 1:
         folder = Path(sys.argv[1])
     else:
-        folder = Path(os.environ.get("REHASH_VECTORS") or ROOT / ".." / "shared" / "vectors")
+        folder = Path(os.environ.get("REHASH_VECTORS") or ROOT / "tests" / "vectors")
     vs = vectors(folder)
     if not vs:
         print(f"seed_corpora: no vectors under {folder}; seeding from the docs only", file=sys.stderr)

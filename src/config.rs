@@ -46,6 +46,12 @@
 //!   { id = "k1", env = "REHASH_PEPPER_K1" },
 //!   { id = "k2", file = "/run/secrets/rehash_pepper_k2" },
 //! ]
+//!
+//! [params]                 # settings of the installation that some families need
+//! rounds = 8               # (Firebase's project hash config, a Devise pepper, …):
+//! mem_cost = 14            # plain strings and integers, or a secret by env/file
+//! base64_salt_separator = "Bw=="
+//! base64_signer_key = { env = "FIREBASE_SIGNER_KEY" }
 //! ```
 //!
 //! Secrets are never written in the file itself: pepper keys and recipe
@@ -61,6 +67,7 @@ use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
 use crate::policy::{Pepper, Policy, Target};
 use crate::scheme::{DigestEncoding, Recipe, SaltLayout};
+use crate::site::SiteParams;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +86,8 @@ struct File {
     pepper: Option<PepperCfg>,
     #[serde(default)]
     timing: Option<TimingCfg>,
+    #[serde(default)]
+    params: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -255,6 +264,9 @@ impl Policy {
         if let Some(t) = file.timing {
             b = b.equal_time_failures(t.equal_time_failures);
         }
+        if let Some(table) = &file.params {
+            b = b.site_params(site_params(table, secrets)?);
+        }
         if let Some(p) = file.pepper {
             for k in &p.keys {
                 let secret = match (&k.env, &k.file) {
@@ -274,6 +286,37 @@ impl Policy {
         }
         b.build()
     }
+}
+
+/// `[params]`: strings, integers and booleans as written; `{ env = "VAR" }`
+/// or `{ file = "path" }` for a secret.
+fn site_params(table: &toml::Table, secrets: &dyn SecretSource) -> Result<SiteParams> {
+    let mut out = SiteParams::new();
+    for (k, v) in table {
+        let value: Zeroizing<String> = match v {
+            toml::Value::String(s) => Zeroizing::new(s.clone()),
+            toml::Value::Integer(i) => Zeroizing::new(i.to_string()),
+            toml::Value::Boolean(b) => Zeroizing::new(b.to_string()),
+            toml::Value::Table(t) => {
+                let secret = match (t.get("env"), t.get("file"), t.len()) {
+                    (Some(toml::Value::String(e)), None, 1) => secrets.env(e),
+                    (None, Some(toml::Value::String(f)), 1) => secrets.file(f),
+                    _ => return Err(bad(format!("params.{k}: give exactly one of env or file"))),
+                }
+                .ok_or_else(|| bad(format!("params.{k}: its secret could not be read")))?;
+                let text = std::str::from_utf8(&secret)
+                    .map_err(|_| bad(format!("params.{k}: the secret is not UTF-8 text")))?;
+                Zeroizing::new(text.to_owned())
+            }
+            _ => {
+                return Err(bad(format!(
+                    "params.{k}: expected a string, an integer, a boolean or {{ env | file }}"
+                )))
+            }
+        };
+        out.insert(k, value.as_str())?;
+    }
+    Ok(out)
 }
 
 fn target(t: &TargetCfg) -> Result<Target> {

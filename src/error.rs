@@ -150,3 +150,9 @@ impl std::error::Error for Error {}
 
 /// Result with the crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+impl From<crate::site::SiteParamsError> for Error {
+    fn from(e: crate::site::SiteParamsError) -> Self {
+        Error::InvalidConfig(e.0)
+    }
+}

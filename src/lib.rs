@@ -57,6 +57,7 @@ pub mod limit;
 mod policy;
 mod primitives;
 mod scheme;
+mod site;
 mod wrap;
 
 pub use catalogue::{Identified, KeyId, Kind, Normalization, Params, Scheme};
@@ -67,6 +68,7 @@ pub use policy::{
     MAX_TARGET_MEMORY_KIB,
 };
 pub use scheme::{DigestEncoding, Recipe, SaltLayout};
+pub use site::{SiteParams, SiteParamsError};
 
 /// The family and parameters of a self-describing stored string, under the
 /// default ceilings. A string that is not self-describing (a bare hex digest,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Layer of a top-level module: higher may use lower, never the reverse.
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
-        "catalogue" | "encoding" => 0,
+        "catalogue" | "encoding" | "site" => 0,
         "error" => 1,
         "ceilings" => 2,
         "primitives" => 3,

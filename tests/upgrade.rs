@@ -233,3 +233,26 @@ fn policy_file_errors_are_clear() {
         }
     }
 }
+
+#[test]
+fn policy_file_params_table_reads_values_and_secrets() {
+    let ok = r#"
+        [params]
+        rounds = 8
+        base64_salt_separator = "Bw=="
+        strict = true
+        pepper = { env = "SHOP_KEY" }
+    "#;
+    let p = Policy::from_toml_with(ok, &FakeSecrets).expect("params table");
+    // The secret never shows in Debug output.
+    assert!(!format!("{p:?}").contains("shop-secret"));
+    for (bad, says) in [
+        ("[params]\npepper = { env = \"MISSING\" }\n", "params.pepper"),
+        ("[params]\npepper = { env = \"SHOP_KEY\", file = \"/x\" }\n", "exactly one of env or file"),
+        ("[params]\nratio = 1.5\n", "params.ratio"),
+        ("[params]\nlist = [1, 2]\n", "params.list"),
+    ] {
+        let e = Policy::from_toml_with(bad, &FakeSecrets).expect_err(bad).to_string();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}

@@ -37,6 +37,12 @@ fn row<'a>(v: &'a common::Vector, wrapped: &'a str) -> Stored<'a> {
     if let Some(u) = &v.user {
         s = s.with_user(u);
     }
+    if let Some(p) = &v.params {
+        s = s.with_params(p);
+    }
+    if let Some(c) = &v.params_col {
+        s = s.with_params_col(c);
+    }
     s
 }
 
@@ -76,18 +82,16 @@ fn exempt(scheme: Scheme, hash: &str) -> bool {
     scheme == Scheme::GrubPbkdf2Sha512 || (scheme == Scheme::AspnetIdentityV3 && hash.len() > 84)
 }
 
-/// Every valid vector of both waves that a policy with the default target
+/// Every valid vector of the three waves (pending wave-3 families aside) that a policy with the default target
 /// wraps: legacy families, and modern rows below the target.
 fn wrappable() -> Vec<common::Vector> {
     let d = Policy::default();
     let mut out = Vec::new();
-    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
-        let Some(vs) = common::load(file) else { return Vec::new() };
-        for v in vs.into_iter().filter(|v| v.expect == "valid") {
-            let id: Identified = d.identify(common::stored(&v)).unwrap_or_else(|e| panic!("{}: {e}", v.id));
-            if id.scheme != Scheme::Disabled && d.target().needs_upgrade(&id) {
-                out.push(v);
-            }
+    let Some(vs) = common::load_ready_valid_invalid() else { return Vec::new() };
+    for v in vs.into_iter().filter(|v| v.expect == "valid") {
+        let id: Identified = d.identify(common::stored(&v)).unwrap_or_else(|e| panic!("{}: {e}", v.id));
+        if id.scheme != Scheme::Disabled && d.target().needs_upgrade(&id) {
+            out.push(v);
         }
     }
     out
@@ -435,25 +439,19 @@ fn modern_families_below_target_wrap_too() {
     // The batch tool wraps every row below policy, modern ones included.
     let p = policy();
     let mut n = 0;
-    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
-        let Some(vs) = common::load(file) else { return };
-        for v in vs.iter().filter(|v| v.expect == "valid") {
-            let scheme = Scheme::from_name(v.family.as_deref().unwrap_or_default()).expect("family");
-            if scheme.kind() != Kind::Modern {
-                continue;
-            }
-            let wrapped = p.wrap(common::stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
-            assert_eq!(p.wrap_len(common::stored(v)).expect("wrap_len"), wrapped.len(), "{}", v.id);
-            assert!(
-                p.verify(&v.password, row(v, &wrapped)).expect("verify").is_valid(),
-                "{} ({scheme})",
-                v.id
-            );
-            let mut wrong = v.password.clone();
-            wrong.push(b'!');
-            assert!(!p.verify(&wrong, row(v, &wrapped)).expect("verify").is_valid(), "{}", v.id);
-            n += 1;
+    let Some(vs) = common::load_ready_valid_invalid() else { return };
+    for v in vs.iter().filter(|v| v.expect == "valid") {
+        let scheme = Scheme::from_name(v.family.as_deref().unwrap_or_default()).expect("family");
+        if scheme.kind() != Kind::Modern {
+            continue;
         }
+        let wrapped = p.wrap(common::stored(v)).unwrap_or_else(|e| panic!("{} ({scheme}): {e}", v.id));
+        assert_eq!(p.wrap_len(common::stored(v)).expect("wrap_len"), wrapped.len(), "{}", v.id);
+        assert!(p.verify(&v.password, row(v, &wrapped)).expect("verify").is_valid(), "{} ({scheme})", v.id);
+        let mut wrong = v.password.clone();
+        wrong.push(b'!');
+        assert!(!p.verify(&wrong, row(v, &wrapped)).expect("verify").is_valid(), "{}", v.id);
+        n += 1;
     }
     assert!(n > 50, "{n}");
 }

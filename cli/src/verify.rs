@@ -13,7 +13,7 @@ use std::io::{self, BufRead, Write};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
-use rehash::{Policy, Scheme, Stored, Verification};
+use rehash::{Policy, Scheme, SiteParams, Stored, Verification};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use zeroize::{Zeroize, Zeroizing};
@@ -63,6 +63,12 @@ struct Line<'a> {
     user: Option<Cow<'a, str>>,
     #[serde(borrow)]
     family: Option<Cow<'a, str>>,
+    /// Settings of the installation (Firebase's hash config, a pepper): a
+    /// JSON object, read only when the line has one.
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow)]
+    params_col: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize)]
@@ -122,6 +128,16 @@ fn verify_line(
     if let Some(f) = &line.family {
         let scheme = Scheme::from_name(f).ok_or_else(|| format!("unknown family `{f}`"))?;
         stored = stored.with_scheme(scheme);
+    }
+    let params = match line.params {
+        Some(raw) => Some(SiteParams::from_json(raw.get()).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    if let Some(p) = &params {
+        stored = stored.with_params(p);
+    }
+    if let Some(c) = &line.params_col {
+        stored = stored.with_params_col(c);
     }
     let v = policy.verify(password, stored).map_err(|e| e.to_string())?;
     // Exactly one target hash, and only for a successful verify below policy.

@@ -40,9 +40,8 @@ fn hex(s: &str) -> Vec<u8> {
 
 /// Valid vectors of the given families (both core waves), made by independent tools.
 fn vectors(families: &[&str]) -> Option<Vec<Known>> {
-    let dir = std::env::var_os("REHASH_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/vectors"));
+    let dir =
+        std::env::var_os("REHASH_VECTORS").map(PathBuf::from).unwrap_or_else(|| root().join("tests/vectors"));
     if !dir.is_dir() {
         eprintln!("SKIPPED: vectors folder {} is absent", dir.display());
         return None;

@@ -1,6 +1,7 @@
-//! `rehash verify` agrees with every vector of the core catalogue. The
-//! `family` hint is passed only for the families that ../shared/vectors/README.md
-//! lists as not self-describing; every other string must be recognised alone.
+//! `rehash verify` agrees with every vector of the three waves (tests/vectors),
+//! each line given as it is. The `family` hint is passed only for the
+//! families that tests/vectors/README.md lists as not self-describing; every
+//! other string must be recognised alone.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// Families whose strings are not self-describing (../shared/vectors/README.md, "Hints").
+/// Families whose strings are not self-describing (tests/vectors/README.md:
+/// "Hints", the second wave's list and the third wave's).
 const HINTED: &[&str] = &[
     "md5_hex",
     "sha1_hex",
@@ -29,10 +31,33 @@ const HINTED: &[&str] = &[
     "mysql323",
     "hex_md4",
     "bigcrypt",
+    "firebase_scrypt",
+    "keycloak_pbkdf2",
+    "gitea_pbkdf2",
+    "grafana_pbkdf2",
+    "discourse_pbkdf2",
+    "aspnet_membership_sha1",
+    "symfony_message_digest",
+    "devise_bcrypt_pepper",
+    "werkzeug_legacy",
+    "rabbitmq_sha256",
+    "better_auth_scrypt",
+    "magento2",
+    "nextcloud_bcrypt",
 ];
 
+/// Wave-3 labels in the catalogue whose new stored forms are not read yet
+/// (tests/vectors.rs keeps the full pending list and checks it).
+const WAVE3_PENDING_FORMS: &[&str] = &["ldap_pbkdf2_sha256", "ldap_pbkdf2_sha512"];
+
+/// True when a wave-3 family is not implemented yet: its valid and invalid
+/// lines are left out (its malformed lines always run).
+fn pending(family: &str) -> bool {
+    rehash::Scheme::from_name(family).is_none() || WAVE3_PENDING_FORMS.contains(&family)
+}
+
 fn vectors() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
     if dir.join("valid_invalid.jsonl").is_file() {
         Some(dir)
     } else {
@@ -59,6 +84,10 @@ fn run_verify(input: &str) -> Vec<Value> {
 }
 
 fn check_file(name: &str) {
+    check_file_skipping(name, |_| false);
+}
+
+fn check_file_skipping(name: &str, skip: impl Fn(&str) -> bool) {
     let Some(dir) = vectors() else { return };
     let text = std::fs::read_to_string(dir.join(name)).expect("read vectors");
     let mut input = String::new();
@@ -66,6 +95,9 @@ fn check_file(name: &str) {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let mut v: Value = serde_json::from_str(line).expect("json");
         let family = v.get("family").and_then(Value::as_str).map(str::to_owned);
+        if family.as_deref().is_some_and(&skip) {
+            continue;
+        }
         if let Some(f) = &family {
             if !HINTED.contains(&f.as_str()) {
                 v.as_object_mut().expect("object").remove("family");
@@ -144,6 +176,16 @@ fn agrees_with_second_wave_valid_invalid() {
 #[test]
 fn agrees_with_second_wave_malformed() {
     check_file("more_malformed.jsonl");
+}
+
+#[test]
+fn agrees_with_third_wave_valid_invalid() {
+    check_file_skipping("wave3_valid_invalid.jsonl", pending);
+}
+
+#[test]
+fn agrees_with_third_wave_malformed() {
+    check_file("wave3_malformed.jsonl");
 }
 
 #[test]

@@ -37,7 +37,7 @@ fn lib_dir() -> PathBuf {
 fn vectors_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("REHASH_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors"));
     dir.join("valid_invalid.jsonl").is_file().then_some(dir)
 }
 

@@ -5,6 +5,7 @@ use crate::catalogue::Scheme;
 use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
 use crate::scheme::Recipe;
+use crate::site::SiteParams;
 
 use super::{Pepper, Policy, Target};
 use crate::catalogue::Normalization;
@@ -70,6 +71,15 @@ impl PolicyBuilder {
     #[must_use]
     pub fn recipe(mut self, recipe: Recipe) -> Self {
         self.policy.recipes.push(recipe);
+        self
+    }
+
+    /// Settings of the installation that some families need and no row holds
+    /// (Firebase's project hash config, a Devise pepper): used for every row
+    /// that does not carry its own ([`crate::Stored::with_params`]).
+    #[must_use]
+    pub fn site_params(mut self, params: SiteParams) -> Self {
+        self.policy.site_params = params;
         self
     }
 

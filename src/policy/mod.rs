@@ -12,6 +12,7 @@ use crate::catalogue::{Identified, KeyId, Normalization, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
 use crate::scheme::{self, Extra, Family as _, Recipe};
+use crate::site::SiteParams;
 use crate::wrap::{is_wrapped, Onion};
 
 mod builder;
@@ -42,6 +43,7 @@ pub struct Policy {
     peppers: Vec<Pepper>,
     current_pepper: Option<usize>,
     argon2_threads: u32,
+    site_params: SiteParams,
     dummy: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
@@ -58,6 +60,7 @@ impl Default for Policy {
             peppers: Vec::new(),
             current_pepper: None,
             argon2_threads: 1,
+            site_params: SiteParams::default(),
             dummy: Default::default(),
         }
     }
@@ -121,8 +124,14 @@ impl Policy {
             || id.normalization != self.normalization
     }
 
+    /// The row-level inputs of a parse: the row's params, else the policy's.
+    fn extra<'a>(&'a self, row: &Stored<'a>, salt: Option<&'a str>, user: Option<&'a str>) -> Extra<'a> {
+        let params = row.params.or((!self.site_params.is_empty()).then_some(&self.site_params));
+        Extra { salt, user, params, params_col: row.params_col }
+    }
+
     fn parse<'a>(&'a self, stored: &Stored<'a>) -> Result<scheme::Parsed<'a>> {
-        let extra = Extra { salt: stored.salt, user: stored.user };
+        let extra = self.extra(stored, stored.salt, stored.user);
         let parsed = scheme::parse(stored.hash, extra, stored.scheme, &self.declared, &self.recipes)?;
         parsed.check(&self.ceilings)?;
         Ok(parsed)
@@ -147,8 +156,8 @@ impl Policy {
     /// with; version 2 strings use the row's own (`row`), as the legacy hash did.
     fn parse_inner<'a>(&'a self, o: &'a Onion, row: &Stored<'a>) -> Result<scheme::Parsed<'a>> {
         let extra = match o.version {
-            1 => Extra { salt: o.salt.as_deref(), user: o.user.as_deref() },
-            _ => Extra { salt: row.salt, user: row.user },
+            1 => self.extra(row, o.salt.as_deref(), o.user.as_deref()),
+            _ => self.extra(row, row.salt, row.user),
         };
         let recipes: &[Recipe] = match &o.recipe {
             None => &[],

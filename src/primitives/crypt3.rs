@@ -638,11 +638,7 @@ mod tests {
     #[test]
     fn shared_vectors() {
         // shared/ sits beside the checkout (or the workspace), so look upwards for it.
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .map(|a| a.join("shared/vectors"))
-            .find(|d| d.is_dir())
-            .expect("shared/vectors not found above the crate");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
         let mut seen: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
             let text = std::fs::read_to_string(dir.join(file)).expect("vector file");

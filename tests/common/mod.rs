@@ -1,8 +1,9 @@
-//! Shared helpers of the integration tests: reading ../shared/vectors.
+//! Shared helpers of the integration tests: reading the vector files
+//! (tests/vectors, a copy of ../shared/vectors kept equal by tests/vectors_sync.rs).
 
 use std::path::PathBuf;
 
-use rehash::{Scheme, Stored};
+use rehash::{Scheme, SiteParams, Stored};
 
 /// One line of a vectors file.
 #[derive(Debug, Clone)]
@@ -13,14 +14,19 @@ pub struct Vector {
     pub hash: String,
     pub salt: Option<String>,
     pub user: Option<String>,
+    /// The installation's settings the row was made under (`params`).
+    pub params: Option<SiteParams>,
+    /// The row's column that says how it was hashed (`params_col`).
+    pub params_col: Option<String>,
     pub expect: String,
 }
 
-/// The shared vectors folder, or `None` (with a loud message) when absent.
+/// The vectors folder ($REHASH_VECTORS, else the repository's tests/vectors),
+/// or `None` (with a loud message) when absent.
 pub fn vectors_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("REHASH_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"));
     if dir.join("valid_invalid.jsonl").is_file() {
         Some(dir)
     } else {
@@ -55,6 +61,8 @@ pub fn load(name: &str) -> Option<Vec<Vector>> {
             hash: s("hash").expect("hash"),
             salt: s("salt"),
             user: s("user"),
+            params: v.get("params").map(|p| SiteParams::from_json_value(p).expect("params object")),
+            params_col: s("params_col"),
             expect: s("expect").expect("expect"),
         });
     }
@@ -71,8 +79,104 @@ pub fn stored(v: &Vector) -> Stored<'_> {
     if let Some(u) = &v.user {
         s = s.with_user(u);
     }
+    if let Some(p) = &v.params {
+        s = s.with_params(p);
+    }
+    if let Some(c) = &v.params_col {
+        s = s.with_params_col(c);
+    }
     match v.family.as_deref().and_then(Scheme::from_name) {
         Some(f) if f.needs_declaration() => s.with_scheme(f),
         _ => s,
     }
+}
+
+/// Wave-3 labels whose new stored forms are not read yet although the label
+/// is in the catalogue (389-ds 2.x writes them in standard base64).
+#[allow(dead_code)] // not every test crate uses it
+pub const WAVE3_PENDING_FORMS: &[&str] = &["ldap_pbkdf2_sha256", "ldap_pbkdf2_sha512"];
+
+/// Wave-3 families not yet in the catalogue, and [`WAVE3_PENDING_FORMS`].
+/// Their valid and invalid lines are not run yet; the list must name exactly
+/// these, so adding a family means taking it off here (and its vectors then
+/// run). Their malformed lines run regardless: they must never verify.
+#[allow(dead_code)] // not every test crate uses it
+pub const WAVE3_PENDING: &[&str] = &[
+    "apache_shiro",
+    "aspnet_membership_sha1",
+    "better_auth_scrypt",
+    "cisco_type8",
+    "cisco_type9",
+    "devise_bcrypt_pepper",
+    "discourse_pbkdf2",
+    "django_pbkdf2_wrapped_sha1",
+    "django_unsalted_md5",
+    "django_unsalted_sha1",
+    "dovecot_argon2i",
+    "dovecot_argon2id",
+    "dovecot_b64_suffix",
+    "dovecot_blf_crypt",
+    "dovecot_cleartext",
+    "dovecot_cram_md5",
+    "dovecot_hex_suffix",
+    "dovecot_ldap_md5",
+    "dovecot_md5",
+    "dovecot_md5_crypt",
+    "dovecot_pbkdf2",
+    "dovecot_plain",
+    "dovecot_plain_md4",
+    "dovecot_plain_md5",
+    "dovecot_scram_sha1",
+    "dovecot_scram_sha256",
+    "dovecot_sha1",
+    "dovecot_sha256",
+    "dovecot_sha256_crypt",
+    "dovecot_sha512",
+    "dovecot_sha512_crypt",
+    "firebase_scrypt",
+    "forgerock_pbkdf2",
+    "gitea_pbkdf2",
+    "grafana_pbkdf2",
+    "jenkins_jbcrypt",
+    "keycloak_pbkdf2",
+    "ldap_pbkdf2_sha1_tag",
+    "ldap_pbkdf2_sha256",
+    "ldap_pbkdf2_sha256_389ds",
+    "ldap_pbkdf2_sha512",
+    "ldap_salted_sha384",
+    "ldap_sha384",
+    "magento2",
+    "mediawiki_a",
+    "mediawiki_b",
+    "mediawiki_pbkdf2",
+    "mssql2012",
+    "mysql_caching_sha2",
+    "nextcloud_argon2",
+    "nextcloud_bcrypt",
+    "oracle12c",
+    "rabbitmq_sha256",
+    "spring_argon2",
+    "spring_bcrypt",
+    "spring_ldap",
+    "spring_message_digest",
+    "spring_noop",
+    "spring_pbkdf2",
+    "spring_scrypt",
+    "spring_sha256",
+    "symfony_message_digest",
+    "werkzeug_legacy",
+];
+
+/// The valid and invalid lines of every wave whose family is implemented:
+/// both core waves whole, the third without [`WAVE3_PENDING`].
+#[allow(dead_code)] // not every test crate uses it
+pub fn load_ready_valid_invalid() -> Option<Vec<Vector>> {
+    let mut out = Vec::new();
+    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl", "wave3_valid_invalid.jsonl"] {
+        let vs = load(file)?;
+        out.extend(
+            vs.into_iter().filter(|v| !v.family.as_deref().is_some_and(|f| WAVE3_PENDING.contains(&f))),
+        );
+    }
+    Some(out)
 }

@@ -1,5 +1,5 @@
-"""Where the shared vectors are: $REHASH_VECTORS, else ../shared/vectors next to
-the repository (as the Rust tests look for them)."""
+"""Where the vectors are: $REHASH_VECTORS, else the repository's tests/vectors
+(a copy of ../shared/vectors, as the Rust tests read them)."""
 
 import json
 import os
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def vectors_dir():
     env = os.environ.get("REHASH_VECTORS")
-    d = Path(env) if env else ROOT.parent / "shared" / "vectors"
+    d = Path(env) if env else ROOT / "tests" / "vectors"
     return d if (d / "valid_invalid.jsonl").is_file() else None
 
 
