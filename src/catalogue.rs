@@ -150,6 +150,16 @@ catalogue! {
     Drupal7: "drupal7", Some(7900), Legacy, false, true, "`$S$` + SHA-512 phpass variant, 55 characters";
     Drupal7WrappedMd5: "drupal7_wrapped_md5", None, Legacy, false, true, "`U$S$…`: drupal7 over hex(md5(pass))";
     WordpressBcrypt: "wordpress_bcrypt", None, Legacy, false, true, "`$wp$2y$…`: bcrypt over base64(HMAC-SHA384(`wp-sha384`, pass))";
+    // wave 3: Spring Security, Jenkins
+
+    // wave 3: Dovecot
+
+    // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+
+    // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
+
+    // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
+
     Disabled: "disabled", None, Legacy, false, true, "a locked or unusable account: `!…`, `*…`, `*LK*…`, Django's `!` + 40 chars";
     Mysql323: "mysql323", Some(200), Legacy, true, false, "16 hex: MySQL 3.23 OLD_PASSWORD(pass), spaces and tabs skipped";
     Mssql2000: "mssql2000", Some(131), Legacy, false, true, "`0x0100` + hex salt + sha1(utf16le(pass) . salt) + sha1(utf16le(upper(pass)) . salt)";

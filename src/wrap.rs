@@ -407,6 +407,17 @@ const CODES: &[Code] = &[
         &[Lit("argon2$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Text, S, A43]),
     c("dA", Scheme::DjangoArgon2,
         &[Lit("argon2$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+
+    // wave 3: Spring Security, Jenkins
+
+    // wave 3: Dovecot
+
+    // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+
+    // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
+
+    // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
+
 ];
 
 /// The code of any family's setting that no template fits: `--label:rest`.
