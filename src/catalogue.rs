@@ -153,6 +153,26 @@ catalogue! {
     // wave 3: Spring Security, Jenkins
 
     // wave 3: Dovecot
+    DovecotSha256: "dovecot_sha256", None, Legacy, false, false, "`{SHA256}` + base64(sha256(pass)) (or hex) (Dovecot)";
+    DovecotSha512: "dovecot_sha512", None, Legacy, false, false, "`{SHA512}` + base64(sha512(pass)) (or hex) (Dovecot)";
+    DovecotSha1: "dovecot_sha1", None, Legacy, false, false, "`{SHA1}` + base64(sha1(pass)) (or hex) (Dovecot)";
+    DovecotLdapMd5: "dovecot_ldap_md5", None, Legacy, false, false, "`{LDAP-MD5}` + base64(md5(pass)) (or hex) (Dovecot)";
+    DovecotPlainMd5: "dovecot_plain_md5", None, Legacy, false, false, "`{PLAIN-MD5}` + hex(md5(pass)) (or base64) (Dovecot)";
+    DovecotPlainMd4: "dovecot_plain_md4", None, Legacy, false, false, "`{PLAIN-MD4}` + hex(md4(pass)) (or base64) (Dovecot)";
+    DovecotSha256Crypt: "dovecot_sha256_crypt", None, Legacy, false, true, "`{SHA256-CRYPT}$5$…` (Dovecot)";
+    DovecotSha512Crypt: "dovecot_sha512_crypt", None, Legacy, false, true, "`{SHA512-CRYPT}$6$…` (Dovecot)";
+    DovecotMd5Crypt: "dovecot_md5_crypt", None, Legacy, false, true, "`{MD5-CRYPT}$1$…` (Dovecot)";
+    DovecotBlfCrypt: "dovecot_blf_crypt", None, Legacy, false, true, "`{BLF-CRYPT}$2y$…` (Dovecot)";
+    DovecotMd5: "dovecot_md5", None, Legacy, false, true, "`{MD5}$1$…`: Dovecot's `{MD5}` before an md5-crypt string";
+    DovecotArgon2id: "dovecot_argon2id", None, Legacy, false, true, "`{ARGON2ID}$argon2id$…` (Dovecot)";
+    DovecotArgon2i: "dovecot_argon2i", None, Legacy, false, true, "`{ARGON2I}$argon2i$…` (Dovecot)";
+    DovecotPlain: "dovecot_plain", None, Legacy, false, false, "`{PLAIN}` + the plaintext (Dovecot)";
+    DovecotCleartext: "dovecot_cleartext", None, Legacy, false, false, "`{CLEARTEXT}` + the plaintext (Dovecot)";
+    DovecotCramMd5: "dovecot_cram_md5", None, Legacy, false, false, "`{CRAM-MD5}` + hex of the HMAC-MD5 outer and inner states (Dovecot)";
+    DovecotHexSuffix: "dovecot_hex_suffix", None, Legacy, false, true, "`{SCHEME.HEX}` + hex of the scheme's raw bytes (Dovecot)";
+    DovecotB64Suffix: "dovecot_b64_suffix", None, Legacy, false, true, "`{SCHEME.B64}` + base64 of the scheme's raw bytes (Dovecot)";
+    DovecotScramSha1: "dovecot_scram_sha1", None, Legacy, false, true, "`{SCRAM-SHA-1}iter,salt,StoredKey,ServerKey` (Dovecot)";
+    DovecotScramSha256: "dovecot_scram_sha256", None, Legacy, false, true, "`{SCRAM-SHA-256}iter,salt,StoredKey,ServerKey` (Dovecot)";
 
     // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
 

@@ -72,6 +72,16 @@ const UNSALTED: &[Scheme] = &[
     Scheme::Sha1SaltPass,
     Scheme::Sha256SaltPass,
     Scheme::Sha512PassSalt,
+    // wave 3: Dovecot
+    Scheme::DovecotSha256,
+    Scheme::DovecotSha512,
+    Scheme::DovecotSha1,
+    Scheme::DovecotLdapMd5,
+    Scheme::DovecotPlainMd5,
+    Scheme::DovecotPlainMd4,
+    Scheme::DovecotCramMd5,
+    Scheme::DovecotPlain,
+    Scheme::DovecotCleartext,
 ];
 
 /// Rows named in docs/wrap.md as not fitting 128 characters: GRUB's standard

@@ -23,6 +23,7 @@ pub(crate) mod bcrypt;
 pub(crate) mod dbms;
 pub(crate) mod des_crypt;
 pub(crate) mod digest;
+pub(crate) mod dovecot;
 pub(crate) mod ldap;
 pub(crate) mod md5_crypt;
 pub(crate) mod pbkdf2;
@@ -133,7 +134,10 @@ impl Family for Wrapped<'_> {
         let inner = self.inner.masked()?;
         Ok(match self.scheme {
             Scheme::DjangoDesCrypt => format!("crypt${}${inner}", inner.get(..2).unwrap_or_default()),
-            _ => format!("{{CRYPT}}{inner}"),
+            s => match dovecot::wrapper_tag(s) {
+                Some(tag) => format!("{tag}{inner}"),
+                None => format!("{{CRYPT}}{inner}"),
+            },
         })
     }
 
@@ -228,6 +232,12 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         Box::new(pbkdf2::Parsed::parse_ldap(s)?)
     } else if s.starts_with("{FSHP") {
         Box::new(ldap::Parsed::parse_fshp(s)?)
+    } else if let Some((label, inner_family, inner)) = dovecot::crypt_wrapper(s) {
+        parse_dovecot_crypt(label, inner_family, inner, depth)?
+    } else if let Some(p) = dovecot::Scram::parse(s)? {
+        Box::new(p)
+    } else if let Some(p) = dovecot::Parsed::parse(s)? {
+        Box::new(p)
     } else if s.starts_with('{') {
         Box::new(ldap::Parsed::parse(s)?)
     } else if s.starts_with('_') {
@@ -301,6 +311,38 @@ fn parse_ldap_crypt(inner: &str, depth: usize) -> Result<Parsed<'_>> {
         Scheme::Disabled => return Ok(Box::new(Disabled)),
         other => other,
     };
+    Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+}
+
+/// Dovecot's `{SHA512-CRYPT}`, `{BLF-CRYPT}`, `{ARGON2ID}`, `{MD5}$1$`, …
+/// around a crypt(3) or Argon2 string, reported under the Dovecot label. The
+/// tag must name the inner family (`{SHA256-CRYPT}$6$…` is refused, although
+/// Dovecot would hand it to the system crypt), and an Argon2 string must be
+/// what libsodium writes and reads: version 19, no `keyid` or `data`.
+fn parse_dovecot_crypt<'a>(
+    label: Scheme,
+    family: Scheme,
+    inner: &'a str,
+    depth: usize,
+) -> Result<Parsed<'a>> {
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = parse_nested(inner, depth + 1)?.ok_or(Error::malformed(label, "not a crypt string"))?;
+    let id = parsed.identified();
+    if id.scheme == Scheme::Disabled {
+        return Ok(parsed);
+    }
+    if id.scheme != family {
+        return Err(Error::malformed(label, "the tag does not name the inner string's family"));
+    }
+    let (keyid, data) = parsed.marks();
+    if keyid.is_some()
+        || data.is_some()
+        || matches!(id.params, Params::Argon2 { version, .. } if version != 19)
+    {
+        return Err(Error::malformed(label, "Argon2 string libsodium does not read (version, keyid, data)"));
+    }
     Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
 }
 
