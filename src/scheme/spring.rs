@@ -495,6 +495,15 @@ mod routing {
     }
 
     #[test]
+    fn prefixes_do_not_nest_deeply() {
+        let bcrypt = "$2a$04$tmnmSizAvwHGQMev0bTk1.KvPsJNOs2P5VVys7HVnD.mYpHM/Y3eK";
+        for prefix in ["{bcrypt}", "{argon2}", "{bcrypt}{CRYPT}", "*{bcrypt}"] {
+            let s = format!("{}{bcrypt}", prefix.repeat(30_000));
+            assert!(matches!(parse_self_describing(&s), Err(Error::Malformed { .. })), "{prefix}");
+        }
+    }
+
+    #[test]
     fn argon2_marks_and_absurd_costs_are_refused() {
         let ok = "{argon2}$argon2id$v=19$m=4096,t=3,p=1$bOyxg6YFWG5KTuSbVZgP2Q$SGA6/Sf8Rs3xGhReaX7OfGNgfcNTYSvwCNeNvO+uGAo";
         assert_eq!(scheme_of(ok), Scheme::SpringArgon2);
