@@ -151,6 +151,15 @@ catalogue! {
     Drupal7WrappedMd5: "drupal7_wrapped_md5", None, Legacy, false, true, "`U$S$…`: drupal7 over hex(md5(pass))";
     WordpressBcrypt: "wordpress_bcrypt", None, Legacy, false, true, "`$wp$2y$…`: bcrypt over base64(HMAC-SHA384(`wp-sha384`, pass))";
     // wave 3: Spring Security, Jenkins
+    SpringBcrypt: "spring_bcrypt", None, Legacy, false, true, "`{bcrypt}$2a$10$…`: bcrypt behind Spring Security's DelegatingPasswordEncoder id";
+    SpringPbkdf2: "spring_pbkdf2", None, Legacy, false, true, "`{pbkdf2}` + hex(salt8 . dk32), PBKDF2-HMAC-SHA1 185000; `{pbkdf2@SpringSecurity_v5_8}` + hex(salt16 . dk32), PBKDF2-HMAC-SHA256 310000";
+    SpringScrypt: "spring_scrypt", None, Legacy, false, true, "`{scrypt}$e0801$b64salt$b64dk` (hex word: log2 N << 16 | r << 8 | p), also `{scrypt@SpringSecurity_v5_8}`";
+    SpringSha256: "spring_sha256", None, Legacy, false, true, "`{sha256}` + hex(salt8 . sha256^1024(salt . pass)) (StandardPasswordEncoder)";
+    SpringMessageDigest: "spring_message_digest", None, Legacy, false, true, "`{MD5}`, `{MD4}`, `{SHA-1}`, `{SHA-256}` + `{salt}` + hex(digest(pass . `{salt}`))";
+    SpringNoop: "spring_noop", None, Legacy, false, false, "`{noop}` + the password in plain text";
+    SpringArgon2: "spring_argon2", None, Legacy, false, true, "`{argon2}` or `{argon2@SpringSecurity_v5_8}` + a PHC Argon2 string";
+    SpringLdap: "spring_ldap", None, Legacy, false, true, "`{ldap}{SSHA}` + base64(sha1(pass . salt) . salt) (also `{ssha}`)";
+    JenkinsJbcrypt: "jenkins_jbcrypt", None, Legacy, false, true, "`#jbcrypt:$2a$…` (Jenkins's own user database)";
 
     // wave 3: Dovecot
     DovecotSha256: "dovecot_sha256", None, Legacy, false, false, "`{SHA256}` + base64(sha256(pass)) (or hex) (Dovecot)";

@@ -82,14 +82,22 @@ const UNSALTED: &[Scheme] = &[
     Scheme::DovecotCramMd5,
     Scheme::DovecotPlain,
     Scheme::DovecotCleartext,
+    Scheme::SpringNoop,
 ];
 
 /// Rows named in docs/wrap.md as not fitting 128 characters: GRUB's standard
 /// 64-byte salt is 128 hex characters on its own, and ASP.NET Identity v3
 /// rows with salts or subkeys longer than the standard 16 / 32 bytes
-/// (standard rows are 84 characters long).
+/// (standard rows are 84 characters long). Spring Security's
+/// MessageDigestPasswordEncoder salt is the base64 text of 32 bytes (44
+/// characters) and SCryptPasswordEncoder's 4.1 default salt 64 bytes (88):
+/// rows with either cannot fit; `{scrypt@SpringSecurity_v5_8}` rows with its
+/// default 16-byte salt (24 characters) do.
 fn exempt(scheme: Scheme, hash: &str) -> bool {
-    scheme == Scheme::GrubPbkdf2Sha512 || (scheme == Scheme::AspnetIdentityV3 && hash.len() > 84)
+    scheme == Scheme::GrubPbkdf2Sha512
+        || (scheme == Scheme::AspnetIdentityV3 && hash.len() > 84)
+        || scheme == Scheme::SpringMessageDigest
+        || (scheme == Scheme::SpringScrypt && hash.split('$').nth(2).is_some_and(|salt| salt.len() > 24))
 }
 
 /// Every valid vector of the three waves (pending wave-3 families aside) that a policy with the default target

@@ -31,6 +31,7 @@ pub(crate) mod phpass;
 pub(crate) mod scrypt;
 pub(crate) mod sha1_crypt;
 pub(crate) mod sha_crypt;
+pub(crate) mod spring;
 pub(crate) mod sun_md5_crypt;
 pub(crate) mod yescrypt;
 
@@ -150,6 +151,45 @@ impl Family for Wrapped<'_> {
     }
 }
 
+/// A family behind an application's prefix that names it (Spring Security's
+/// `{bcrypt}`, `{argon2}`, `{ldap}`; Jenkins's `#jbcrypt:`): the prefix names
+/// the scheme and is kept as stored, the inner string does the work.
+struct Prefixed<'a> {
+    scheme: Scheme,
+    prefix: &'a str,
+    inner: Parsed<'a>,
+}
+
+impl Family for Prefixed<'_> {
+    fn identified(&self) -> Identified {
+        Identified { scheme: self.scheme, ..self.inner.identified() }
+    }
+
+    fn check(&self, c: &Ceilings) -> Result<()> {
+        self.inner.check(c)
+    }
+
+    fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        self.inner.derive(password, kdf)
+    }
+
+    fn expected(&self) -> Cow<'_, [u8]> {
+        self.inner.expected()
+    }
+
+    fn masked(&self) -> Result<String> {
+        Ok(format!("{}{}", self.prefix, self.inner.masked()?))
+    }
+
+    fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
+        self.inner.marks()
+    }
+
+    fn verify(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Choice> {
+        self.inner.verify(password, kdf)
+    }
+}
+
 /// What a KDF run may use beyond the password: the pepper a hash's `keyid`
 /// names (Argon2's secret input) and the threads it may fill Argon2 lanes on.
 #[derive(Clone, Copy, Debug)]
@@ -224,6 +264,8 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
                 return Err(Error::Malformed { scheme: None, what: "unknown `$id$` prefix" });
             }
         }
+    } else if let Some(p) = parse_spring(s, depth)? {
+        p
     } else if let Some(inner) = s.strip_prefix("{CRYPT}") {
         parse_ldap_crypt(inner, depth)?
     } else if s.starts_with("{PKCS5S2}") {
@@ -344,6 +386,65 @@ fn parse_dovecot_crypt<'a>(
         return Err(Error::malformed(label, "Argon2 string libsodium does not read (version, keyid, data)"));
     }
     Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+}
+
+/// Spring Security's `DelegatingPasswordEncoder` strings (`{id}` + what the
+/// encoder wrote) and Jenkins's `#jbcrypt:`. `Ok(None)` when `s` is neither
+/// (`{MD5}` + base64 or hex is LDAP's: Spring's `{MD5}` has its `{salt}`
+/// right after the id).
+fn parse_spring(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
+    if let Some(inner) = s.strip_prefix("#jbcrypt:") {
+        // jBCrypt 0.4 reads `$2a$` (and the `$2$` nobody writes) only.
+        if !inner.starts_with("$2a$") {
+            return Err(Error::malformed(Scheme::JenkinsJbcrypt, "jBCrypt reads `$2a$` strings only"));
+        }
+        let prefix = s.get(..9).unwrap_or_default();
+        return prefixed(Scheme::JenkinsJbcrypt, prefix, inner, depth, &[Scheme::Bcrypt]).map(Some);
+    }
+    let Some((id, rest)) = spring::split_id(s) else { return Ok(None) };
+    let prefix = s.get(..id.len() + 2).unwrap_or_default();
+    let parsed = match id {
+        "bcrypt" => prefixed(Scheme::SpringBcrypt, prefix, rest, depth, &[Scheme::Bcrypt])?,
+        "argon2" | "argon2@SpringSecurity_v5_8" => {
+            let argon2 = [Scheme::Argon2id, Scheme::Argon2i, Scheme::Argon2d];
+            let p = prefixed(Scheme::SpringArgon2, prefix, rest, depth, &argon2)?;
+            // Spring's Argon2EncodingUtils reads m, t and p only.
+            if p.marks() != (None, None) {
+                return Err(Error::malformed(Scheme::SpringArgon2, "parameters must be m=,t=,p="));
+            }
+            p
+        }
+        "ldap" => {
+            spring::check_ldap_body(rest)?;
+            let sha = [Scheme::LdapSaltedSha1, Scheme::LdapSha1];
+            prefixed(Scheme::SpringLdap, prefix, rest, depth, &sha)?
+        }
+        _ => match spring::Parsed::parse(s)? {
+            Some(p) => Box::new(p),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(parsed))
+}
+
+/// `inner`, which must be one of `families`, behind `prefix`, reported as `scheme`.
+fn prefixed<'a>(
+    scheme: Scheme,
+    prefix: &'a str,
+    inner: &'a str,
+    depth: usize,
+    families: &[Scheme],
+) -> Result<Parsed<'a>> {
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = parse_nested(inner, depth + 1)?;
+    match parsed {
+        Some(p) if families.contains(&p.identified().scheme) => {
+            Ok(Box::new(Prefixed { scheme, prefix, inner: p }))
+        }
+        _ => Err(Error::malformed(scheme, "the prefix's family does not follow it")),
+    }
 }
 
 /// Django's `crypt$<salt>$<13-char DES crypt>`. The salt field is empty
