@@ -184,6 +184,19 @@ catalogue! {
     DovecotScramSha256: "dovecot_scram_sha256", None, Legacy, false, true, "`{SCRAM-SHA-256}iter,salt,StoredKey,ServerKey` (Dovecot)";
 
     // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+    LdapPbkdf2Sha256389ds: "ldap_pbkdf2_sha256_389ds", None, Legacy, false, true, "`{PBKDF2_SHA256}` + base64(be32 iterations . 64-byte salt . 256-byte PBKDF2-HMAC-SHA256) (389-ds)";
+    LdapPbkdf2Sha1Tag: "ldap_pbkdf2_sha1_tag", None, Legacy, false, true, "`{PBKDF2-SHA1}rounds$salt$checksum` (389-ds 2.x, standard base64)";
+    LdapSaltedSha384: "ldap_salted_sha384", None, Legacy, false, true, "`{SSHA384}` + base64(sha384(pass . salt) . salt)";
+    LdapSha384: "ldap_sha384", None, Legacy, false, false, "`{SHA384}` + base64(sha384(pass))";
+    ForgerockPbkdf2: "forgerock_pbkdf2", None, Legacy, false, true, "`{PBKDF2-HMAC-SHA256}iter:` + base64(key . salt8) (also SHA512, `{PBKDF2}` SHA-1; ForgeRock DS, OpenDJ)";
+    DovecotPbkdf2: "dovecot_pbkdf2", None, Legacy, false, true, "`{PBKDF2}$1$salt$rounds$` + hex PBKDF2-HMAC-SHA1 (Dovecot)";
+    ApacheShiro: "apache_shiro", Some(12150), Legacy, false, true, "`$shiro1$SHA-256$iter$b64salt$b64hash`: digest iterated over salt . pass";
+    MediawikiPbkdf2: "mediawiki_pbkdf2", None, Legacy, false, true, "`:pbkdf2:sha512:30000:64:b64salt:b64hash` (MediaWiki >= 1.24)";
+    CiscoType8: "cisco_type8", Some(9200), Legacy, false, true, "`$8$salt14$` + 43 chars: PBKDF2-HMAC-SHA256, 20000 iterations (Cisco IOS)";
+    CiscoType9: "cisco_type9", Some(9300), Legacy, false, true, "`$9$salt14$` + 43 chars: scrypt N 16384, r 1, p 1 (Cisco IOS)";
+    Oracle12c: "oracle12c", Some(12300), Legacy, false, true, "`T:` + hex sha512(PBKDF2-HMAC-SHA512(pass, salt . AUTH_PBKDF2_SPEEDY_KEY, 4096) . salt) + 32 hex salt";
+    Mssql2012: "mssql2012", Some(1731), Legacy, false, true, "`0x0200` + hex salt + sha512(utf16le(pass) . salt)";
+    MysqlCachingSha2: "mysql_caching_sha2", Some(7401), Legacy, false, true, "`$A$005$` + 20-byte salt + 43-char sha256-crypt (MySQL 8 caching_sha2_password)";
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
 

@@ -281,6 +281,9 @@ const A27: Part = Fill(b'A', 27);
 const A43: Part = Fill(b'A', 43);
 const A86: Part = Fill(b'A', 86);
 const S: Part = Lit("$");
+/// hashcat's MySQL notation of a zeroed digest: `*` + hex of 43 `.`.
+const MYSQL_HEX_DOTS: &str =
+    "*2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E";
 
 /// The code table (documented in docs/wrap.md). Two codes never share their
 /// two characters; a family may have several templates, the writer picks the
@@ -485,6 +488,44 @@ const CODES: &[Code] = &[
     c("XQ", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}")]),
 
     // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+    // 389-ds: the 64-byte salt alone is 86 characters (exempt, docs/wrap.md);
+    // the key's 256 zero bytes from the 92nd character on are implied.
+    c("P9", Scheme::LdapPbkdf2Sha256389ds, &[Lit("{PBKDF2_SHA256}"), Hole, Fill(b'A', 341)]),
+    // 389-ds 2.x's standard base64 (24-byte salt): its default 10000 rounds implied
+    c("P1", Scheme::LdapPbkdf2Sha1Tag, &[Lit("{PBKDF2-SHA1}10000$"), Hole, S, A27, Lit("=")]),
+    c("Pa", Scheme::LdapPbkdf2Sha1Tag, &[Lit("{PBKDF2-SHA1}"), Hole, S, Hole, S, A27, Lit("=")]),
+    c("P2", Scheme::LdapPbkdf2Sha256, &[Lit("{PBKDF2-SHA256}10000$"), Hole, S, A43, Lit("=")]),
+    c("Pb", Scheme::LdapPbkdf2Sha256, &[Lit("{PBKDF2-SHA256}"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("P5", Scheme::LdapPbkdf2Sha512, &[Lit("{PBKDF2-SHA512}10000$"), Hole, S, A86, Lit("==")]),
+    c("Pc", Scheme::LdapPbkdf2Sha512, &[Lit("{PBKDF2-SHA512}"), Hole, S, Hole, S, A86, Lit("==")]),
+    c("Y3", Scheme::LdapSha384, &[Lit("{SHA384}"), Fill(b'A', 64)]),
+    c("Y4", Scheme::LdapSaltedSha384, &[Lit("{SSHA384}"), Fill(b'A', 64), Hole]),
+    // ForgeRock: base64(zero key . salt)
+    c("F1", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2}"), Hole, Lit(":"), Fill(b'A', 26), Hole]),
+    c("F2", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2-HMAC-SHA256}"), Hole, Lit(":"), Fill(b'A', 42), Hole]),
+    c("F5", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2-HMAC-SHA512}"), Hole, Lit(":"), Fill(b'A', 85), Hole]),
+    c("Q1", Scheme::DovecotPbkdf2, &[Lit("{PBKDF2}$1$"), Hole, S, Hole, S, Z40]),
+    // Shiro: 16-byte salts (`==` implied), then any
+    c("A2", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-256$"), Hole, S, Hole, Lit("==$"), A43, Lit("=")]),
+    c("A5", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-512$"), Hole, S, Hole, Lit("==$"), A86, Lit("==")]),
+    c("Aa", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-256$"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("Ab", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-512$"), Hole, S, Hole, S, A86, Lit("==")]),
+    // MediaWiki: the default setting, each algorithm at its own length, 16-byte keys
+    c("M0", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha512:30000:64:"), Hole, Lit(":"), A86, Lit("==")]),
+    c("M5", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha512:"), Hole, Lit(":64:"), Hole, Lit(":"), A86, Lit("==")]),
+    c("M2", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha256:"), Hole, Lit(":32:"), Hole, Lit(":"), A43, Lit("=")]),
+    c("M1", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha1:"), Hole, Lit(":20:"), Hole, Lit(":"), A27, Lit("=")]),
+    c("Mg", Scheme::MediawikiPbkdf2,
+        &[Lit(":pbkdf2:"), Hole, Lit(":"), Hole, Lit(":16:"), Hole, Lit(":"), A22, Lit("==")]),
+    c("C8", Scheme::CiscoType8, &[Lit("$8$"), Hole, S, D43]),
+    c("C9", Scheme::CiscoType9, &[Lit("$9$"), Hole, S, D43]),
+    c("O2", Scheme::Oracle12c, &[Lit("T:"), Z128, Hole]),
+    c("Q2", Scheme::Mssql2012, &[Lit("0x0200"), Hole, Z128]),
+    // MySQL: the default 5000 rounds, then any; hashcat's notation (hex salt,
+    // exempt) with its zeroed digest `2E` × 43 implied
+    c("Y5", Scheme::MysqlCachingSha2, &[Lit("$A$005$"), Hole, D43]),
+    c("Ym", Scheme::MysqlCachingSha2, &[Lit("$A$"), Hole, S, Hole, D43]),
+    c("Yh", Scheme::MysqlCachingSha2, &[Lit("$mysql$A$"), Hole, Lit("*"), Hole, Lit(MYSQL_HEX_DOTS)]),
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
 

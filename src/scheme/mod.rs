@@ -20,17 +20,20 @@ use crate::site::SiteParams;
 pub(crate) mod argon2;
 pub(crate) mod aspnet;
 pub(crate) mod bcrypt;
+pub(crate) mod cisco;
 pub(crate) mod dbms;
 pub(crate) mod des_crypt;
 pub(crate) mod digest;
 pub(crate) mod dovecot;
 pub(crate) mod ldap;
 pub(crate) mod md5_crypt;
+pub(crate) mod mysql_sha2;
 pub(crate) mod pbkdf2;
 pub(crate) mod phpass;
 pub(crate) mod scrypt;
 pub(crate) mod sha1_crypt;
 pub(crate) mod sha_crypt;
+pub(crate) mod shiro;
 pub(crate) mod spring;
 pub(crate) mod sun_md5_crypt;
 pub(crate) mod yescrypt;
@@ -236,7 +239,11 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
     if s.is_empty() {
         return Err(Error::Malformed { scheme: None, what: "empty string" });
     }
-    if s.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()) {
+    // MySQL's caching_sha2_password salt is any 7-bit byte but NUL and `$`:
+    // control characters are let through for its prefix only, and its
+    // parser accepts them only in the salt.
+    let controls_allowed = s.starts_with("$A$");
+    if s.bytes().any(|b| !b.is_ascii() || (b.is_ascii_control() && !controls_allowed)) {
         return Err(Error::Malformed { scheme: None, what: "control or non-ASCII characters" });
     }
     if let Some(disabled) = parse_disabled(s, depth)? {
@@ -258,6 +265,10 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
             "scrypt" => Box::new(scrypt::Parsed::parse_passlib(s)?),
             "argon2id" | "argon2i" | "argon2d" => Box::new(argon2::Parsed::parse(s, None)?),
             "sha1" => Box::new(sha1_crypt::Sha1Crypt::parse(s)?),
+            "8" | "9" => Box::new(cisco::Parsed::parse(s)?),
+            "A" => Box::new(mysql_sha2::Parsed::parse(s)?),
+            "mysql" => Box::new(mysql_sha2::Parsed::parse_hashcat(s)?),
+            "shiro1" => Box::new(shiro::Parsed::parse(s)?),
             "3" => Box::new(digest::Parsed::parse_builtin(s, Scheme::BsdNthash, Extra::default())?),
             m if m == "md5" || m.starts_with("md5,") => Box::new(sun_md5_crypt::SunMd5Crypt::parse(s)?),
             _ => {
@@ -271,7 +282,7 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
     } else if s.starts_with("{PKCS5S2}") {
         Box::new(pbkdf2::Parsed::parse_atlassian(s)?)
     } else if s.starts_with("{PBKDF2") {
-        Box::new(pbkdf2::Parsed::parse_ldap(s)?)
+        Box::new(parse_pbkdf2_tag(s)?)
     } else if s.starts_with("{FSHP") {
         Box::new(ldap::Parsed::parse_fshp(s)?)
     } else if let Some((label, inner_family, inner)) = dovecot::crypt_wrapper(s) {
@@ -286,6 +297,8 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         Box::new(des_crypt::DesCrypt::parse_bsdi(s)?)
     } else if s.starts_with("grub.pbkdf2.") {
         Box::new(pbkdf2::Parsed::parse_grub(s)?)
+    } else if s.starts_with(":pbkdf2:") {
+        Box::new(pbkdf2::Parsed::parse_mediawiki(s)?)
     } else if let Some(p) = dbms::parse_prefixed(s)? {
         Box::new(p)
     } else if let Some((prefix, rest)) = s.split_once('$') {
@@ -308,6 +321,27 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         return Ok(None);
     };
     Ok(Some(parsed))
+}
+
+/// The `{PBKDF2…}` tags. `{PBKDF2}` has three layouts, told apart by
+/// content: Dovecot's `$1$salt$rounds$hex` (starts with `$`), ForgeRock's
+/// `iterations:base64` (a `:`, no `$`), else passlib / 389-ds's
+/// `rounds$salt$checksum`. `{PBKDF2-SHA256}` / `{PBKDF2-SHA512}` come in
+/// adapted base64 (passlib) and standard base64 (389-ds 2.x): the parser
+/// reads the alphabet from the content.
+fn parse_pbkdf2_tag(s: &str) -> Result<pbkdf2::Parsed> {
+    let body = s.split_once('}').map_or("", |(_, b)| b);
+    if s.starts_with("{PBKDF2_SHA256}") {
+        pbkdf2::Parsed::parse_389ds(s)
+    } else if s.starts_with("{PBKDF2-HMAC-") {
+        pbkdf2::Parsed::parse_forgerock(s)
+    } else if s.starts_with("{PBKDF2}$") {
+        pbkdf2::Parsed::parse_dovecot(s)
+    } else if s.starts_with("{PBKDF2}") && body.contains(':') && !body.contains('$') {
+        pbkdf2::Parsed::parse_forgerock(s)
+    } else {
+        pbkdf2::Parsed::parse_ldap(s)
+    }
 }
 
 /// Locked and unusable accounts: a bare `!`, `!!` or `*`; `*LK*`/`*NP*`
