@@ -6,7 +6,7 @@
 //! identical:
 //!
 //! ```
-//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests"] {
+//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "gitea-grafana"] {
 //!     let path = format!("{}/docs/migrate/{name}.md", env!("CARGO_MANIFEST_DIR"));
 //!     let text = std::fs::read_to_string(&path).expect("guide");
 //!     let shown = text.split("```toml\n").nth(1).and_then(|t| t.split("```").next()).expect("toml block");
@@ -42,3 +42,7 @@ pub struct LdapSshaGuide;
 /// `docs/migrate/raw-digests.md`
 #[doc = include_str!("../docs/migrate/raw-digests.md")]
 pub struct RawDigestsGuide;
+
+/// `docs/migrate/gitea-grafana.md`
+#[doc = include_str!("../docs/migrate/gitea-grafana.md")]
+pub struct GiteaGrafanaGuide;

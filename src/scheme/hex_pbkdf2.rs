@@ -255,6 +255,50 @@ mod tests {
         ));
     }
 
+    /// The shapes this group adds to the ambiguity candidates are exact: a
+    /// 100-hex key (Gitea, Grafana), Keycloak's JSON, Better Auth's
+    /// `salt:key`, Magento's `hash:salt:version`; the bare base64 and 64-hex
+    /// strings of the others add nothing to unrelated strings.
+    #[test]
+    fn shape_candidates_stay_exact() {
+        use crate::scheme::shape_candidates;
+        let mine = [
+            Scheme::FirebaseScrypt,
+            Scheme::KeycloakPbkdf2,
+            Scheme::GiteaPbkdf2,
+            Scheme::GrafanaPbkdf2,
+            Scheme::DiscoursePbkdf2,
+            Scheme::AspnetMembershipSha1,
+            Scheme::SymfonyMessageDigest,
+            Scheme::RabbitmqSha256,
+            Scheme::BetterAuthScrypt,
+            Scheme::Magento2,
+        ];
+        let of = |s: &str| -> Vec<Scheme> {
+            shape_candidates(s).into_iter().filter(|c| mine.contains(c)).collect()
+        };
+        assert_eq!(of(GITEA), [Scheme::GiteaPbkdf2, Scheme::GrafanaPbkdf2]);
+        assert!(of(&GITEA.to_uppercase()).is_empty());
+        let keycloak = r#"{"value":"AAAA","salt":"AAAA","additionalParameters":{}}"#;
+        assert_eq!(of(keycloak), [Scheme::KeycloakPbkdf2]);
+        let better = format!("{}:{}", "ab".repeat(16), "cd".repeat(64));
+        assert_eq!(of(&better), [Scheme::BetterAuthScrypt]);
+        let magento = format!("{}:WpCzNFEmzbHAQHg7Z7ok2ZlWwgyNcNmK:1", "ab".repeat(32));
+        assert_eq!(of(&magento), [Scheme::Magento2]);
+        assert!(shape_candidates(&magento).contains(&Scheme::Sha256PassSalt), "still the hex:salt shape too");
+        for unrelated in [
+            "5f4dcc3b5aa765d61d8327deb882cf99".to_owned(),
+            "ab".repeat(32),
+            "ab".repeat(64),
+            "owrfrh3z9mqGhqOY4GhtZNjZR4o=".to_owned(),
+            "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR".to_owned(),
+            format!("{}:salt", "ab".repeat(16)),
+            format!("{}:salt:7", "ab".repeat(32)),
+        ] {
+            assert!(of(&unrelated).is_empty(), "{unrelated}");
+        }
+    }
+
     #[test]
     fn grafana_needs_its_salt() {
         let h = "59acf18b94d7eb0694c61e60ce44c110c7a683ac6a8f09580d626f90f4a242000746579358d77dd9e570e83fa24faa88a8a6";
