@@ -107,11 +107,7 @@ pub const WAVE3_PENDING: &[&str] = &[
     "better_auth_scrypt",
     "cisco_type8",
     "cisco_type9",
-    "devise_bcrypt_pepper",
     "discourse_pbkdf2",
-    "django_pbkdf2_wrapped_sha1",
-    "django_unsalted_md5",
-    "django_unsalted_sha1",
     "dovecot_argon2i",
     "dovecot_argon2id",
     "dovecot_b64_suffix",
@@ -146,13 +142,9 @@ pub const WAVE3_PENDING: &[&str] = &[
     "ldap_salted_sha384",
     "ldap_sha384",
     "magento2",
-    "mediawiki_a",
-    "mediawiki_b",
     "mediawiki_pbkdf2",
     "mssql2012",
     "mysql_caching_sha2",
-    "nextcloud_argon2",
-    "nextcloud_bcrypt",
     "oracle12c",
     "rabbitmq_sha256",
     "spring_argon2",
@@ -164,7 +156,6 @@ pub const WAVE3_PENDING: &[&str] = &[
     "spring_scrypt",
     "spring_sha256",
     "symfony_message_digest",
-    "werkzeug_legacy",
 ];
 
 /// The valid and invalid lines of every wave whose family is implemented:
