@@ -72,6 +72,9 @@ const UNSALTED: &[Scheme] = &[
     Scheme::Sha1SaltPass,
     Scheme::Sha256SaltPass,
     Scheme::Sha512PassSalt,
+    Scheme::DjangoUnsaltedMd5,
+    Scheme::DjangoUnsaltedSha1,
+    Scheme::MediawikiA,
 ];
 
 /// Rows named in docs/wrap.md as not fitting 128 characters: GRUB's standard

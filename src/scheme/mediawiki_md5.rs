@@ -2,9 +2,10 @@
 //! (`MWOldPassword`) and `:B:salt:` + hex md5(salt `-` hex md5(password))
 //! (`MWSaltedPassword`, salt `MWCryptRand::generateHex(8)`).
 //!
-//! `:A:salt:hash` is the type-B computation under the type name A: MediaWiki
-//! before 1.43 computed it so when `$wgPasswordSalt` was on (the default) and
-//! the hash had exactly one argument. MediaWiki compares the whole string it
+//! `:A:salt:hash` is the type-B computation under the type name A: older
+//! MediaWiki (before the `MediaWiki\Password` namespace) computed it so when
+//! `$wgPasswordSalt` was on (the default) and the hash had exactly one
+//! argument. MediaWiki compares the whole string it
 //! rebuilds, so upper-case hex and a `:B:` hash without a salt never verified
 //! there; they are refused here, as are an empty salt and more than one
 //! argument, which MediaWiki never writes.
