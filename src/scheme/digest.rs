@@ -404,27 +404,38 @@ fn bsd_nthash(password: &[u8]) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(Md4::digest(wide.as_slice()).to_vec())
 }
 
-/// Django's salted digests: `md5$salt$hex`, `sha1$salt$hex` = digest(salt . pass).
-fn django_recipe(md5: bool) -> &'static Recipe {
-    static MD5: OnceLock<Recipe> = OnceLock::new();
-    static SHA1: OnceLock<Recipe> = OnceLock::new();
-    let (cell, scheme, notation) = if md5 {
-        (&MD5, Scheme::DjangoSaltedMd5, "md5($salt.$pass)")
-    } else {
-        (&SHA1, Scheme::DjangoSaltedSha1, "sha1($salt.$pass)")
+/// Django's salted digests (`md5$salt$hex`, `sha1$salt$hex` = digest(salt .
+/// pass)) and its unsalted ones (`md5$$hex`, `sha1$$hex` = digest(pass),
+/// Django ≤ 5.0's `UnsaltedMD5PasswordHasher` / `UnsaltedSHA1PasswordHasher`).
+fn django_recipe(scheme: Scheme) -> Option<&'static Recipe> {
+    static CELLS: [OnceLock<Recipe>; 4] = [const { OnceLock::new() }; 4];
+    let (i, notation, layout, prefix) = match scheme {
+        Scheme::DjangoSaltedMd5 => (0, "md5($salt.$pass)", SaltLayout::SaltDollarHash, ""),
+        Scheme::DjangoSaltedSha1 => (1, "sha1($salt.$pass)", SaltLayout::SaltDollarHash, ""),
+        Scheme::DjangoUnsaltedMd5 => (2, "md5($pass)", SaltLayout::None, "md5$$"),
+        Scheme::DjangoUnsaltedSha1 => (3, "sha1($pass)", SaltLayout::None, "sha1$$"),
+        _ => return None,
     };
-    cell.get_or_init(|| Recipe {
+    let cell = CELLS.get(i)?;
+    Some(cell.get_or_init(|| Recipe {
         notation: notation.to_owned(),
         call: parse_notation(notation).unwrap_or(Call { func: Func::Md5, raw: false, args: vec![] }),
         encoding: DigestEncoding::Hex,
-        layout: SaltLayout::SaltDollarHash,
-        prefix: "",
+        layout,
+        prefix,
         upper_hex: false,
         scheme,
         rounds: 1,
         raw_rounds: false,
         constant: Zeroizing::new(Vec::new()),
-    })
+    }))
+}
+
+/// True when a salt has a length Django's own salted hashers wrote: 5 hex
+/// characters (Django 1.0–1.3: the first 5 of a hex digest), 12 (1.4–3.0:
+/// `get_random_string()`), 22 (3.1 on: 128 bits of `[A-Za-z0-9]`).
+pub(crate) fn django_wrote_salt(salt: &str) -> bool {
+    matches!(salt.len(), 5 | 12 | 22)
 }
 
 /// True when `s` has the shape of the declarable digest family `scheme`.
@@ -471,14 +482,43 @@ impl<'a> Parsed<'a> {
         Self::parse_recipe(s, recipe, extra)
     }
 
+    /// Django's salted `md5$salt$hex` / `sha1$salt$hex`, by its prefix.
     pub(crate) fn parse_django(s: &'a str) -> Result<Self> {
-        let recipe = django_recipe(s.starts_with("md5$"));
+        let scheme = if s.starts_with("md5$") { Scheme::DjangoSaltedMd5 } else { Scheme::DjangoSaltedSha1 };
+        Self::parse_django_salted(s, scheme)
+    }
+
+    /// Django's salted digest `scheme` (declared, or chosen by the salt).
+    pub(crate) fn parse_django_salted(s: &'a str, scheme: Scheme) -> Result<Self> {
+        let prefix = match scheme {
+            Scheme::DjangoSaltedMd5 => "md5$",
+            Scheme::DjangoSaltedSha1 => "sha1$",
+            _ => return Err(Error::malformed(scheme, "not a Django salted digest")),
+        };
+        let recipe = django_recipe(scheme).ok_or(Error::malformed(scheme, "not a Django digest"))?;
+        if !s.starts_with(prefix) {
+            return Err(Error::malformed(scheme, "prefix"));
+        }
         let rest = s.split_once('$').map(|(_, r)| r).unwrap_or_default();
         let p = Self::parse_recipe(rest, recipe, Extra::default())?;
         if p.salt.is_empty() {
             return Err(Error::malformed(recipe.scheme, "empty salt"));
         }
         Ok(p)
+    }
+
+    /// Django ≤ 5.0's unsalted `md5$$hex` / `sha1$$hex`. Django compares the
+    /// lower-case hexdigest it computes, so upper-case hex never verified there
+    /// and is refused here.
+    pub(crate) fn parse_django_unsalted(s: &'a str) -> Result<Self> {
+        let scheme =
+            if s.starts_with("md5$$") { Scheme::DjangoUnsaltedMd5 } else { Scheme::DjangoUnsaltedSha1 };
+        let recipe = django_recipe(scheme).ok_or(Error::malformed(scheme, "not a Django digest"))?;
+        let digest = s.strip_prefix(recipe.prefix).ok_or(Error::malformed(scheme, "prefix"))?;
+        if digest.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(Error::malformed(scheme, "hex digest must be lower case"));
+        }
+        Self::parse_recipe(s, recipe, Extra::default())
     }
 
     pub(crate) fn parse_recipe(s: &'a str, recipe: &'a Recipe, extra: Extra<'a>) -> Result<Self> {
@@ -558,6 +598,21 @@ mod tests {
         assert!(Recipe::new("md5_bin($pass)", DigestEncoding::Hex, SaltLayout::None).is_err());
         let deep = "md5(".repeat(20) + "$pass" + &")".repeat(20);
         assert!(Recipe::new(&deep, DigestEncoding::Hex, SaltLayout::None).is_err());
+    }
+
+    #[test]
+    fn django_unsalted_is_lower_case_hex_of_its_length() {
+        assert!(Parsed::parse_django_unsalted("sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8").is_ok());
+        assert!(Parsed::parse_django_unsalted("sha1$$5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8").is_err());
+        assert!(Parsed::parse_django_unsalted("md5$$5f4dcc3b5aa765d61d8327deb882cf9").is_err());
+        assert!(Parsed::parse_django_unsalted("md5$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8").is_err());
+        let p = Parsed::parse_django_unsalted("md5$$5f4dcc3b5aa765d61d8327deb882cf99").expect("parse");
+        assert_eq!(p.masked().expect("mask"), format!("md5$${}", "0".repeat(32)));
+        assert!(Parsed::parse_django_salted(
+            "sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
+            Scheme::DjangoSaltedSha1
+        )
+        .is_err());
     }
 
     #[test]
