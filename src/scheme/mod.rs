@@ -33,7 +33,7 @@ pub(crate) mod sha_crypt;
 pub(crate) mod sun_md5_crypt;
 pub(crate) mod yescrypt;
 
-pub use digest::{DigestEncoding, Recipe, SaltLayout};
+pub use digest::{DigestEncoding, KdfRecipe, Recipe, RecipeKdf, RecipeParam, SaltEncoding, SaltLayout};
 
 /// One family's parsed stored hash. Each family module implements it for its
 /// own type; nothing else matches on families.
@@ -160,7 +160,6 @@ pub(crate) struct Kdf<'a> {
 /// how the row was hashed (`params_col`: Keycloak's `credential_data`,
 /// Gitea's `passwd_hash_algo`).
 #[derive(Clone, Copy, Default)]
-#[allow(dead_code)] // `params` and `params_col` are read by the wave-3 families as they land
 pub(crate) struct Extra<'a> {
     pub salt: Option<&'a str>,
     pub user: Option<&'a str>,
@@ -366,7 +365,7 @@ pub(crate) fn parse<'a>(
     if let Some(scheme) = hint {
         if scheme == Scheme::Recipe {
             return match recipes {
-                [only] => Ok(Box::new(digest::Parsed::parse_recipe(s, only, extra)?)),
+                [only] => digest::Parsed::parse_declared_recipe(s, only, extra),
                 _ => Err(Error::InvalidConfig(
                     "the row names the `recipe` scheme but the policy does not declare exactly one recipe"
                         .into(),
@@ -395,10 +394,7 @@ pub(crate) fn parse<'a>(
         }
     }
     fits.extend(
-        recipes
-            .iter()
-            .map(|r| digest::Parsed::parse_recipe(s, r, extra).map(|p| Box::new(p) as Parsed<'a>))
-            .filter(|r| r.is_ok()),
+        recipes.iter().map(|r| digest::Parsed::parse_declared_recipe(s, r, extra)).filter(|r| r.is_ok()),
     );
     if fits.len() == 1 {
         if let Some(only) = fits.pop() {
