@@ -224,8 +224,6 @@ fn wrapped_recipe_rows_verify_and_fit_128_characters() {
             wrong.push(b'x');
             assert!(!policy.verify(&wrong, stored_of(&row)).expect("verify").is_valid(), "{}", v["id"]);
         }
-        // Another recipe with the same computation's description is needed
-        // to verify: a policy without it refuses the wrapped row clearly.
     }
 }
 
