@@ -334,3 +334,21 @@ fn malformed_recipe_configs_name_the_key_at_fault() {
         }
     }
 }
+
+#[test]
+fn a_cost_may_come_from_the_installation_params() {
+    let line = include_str!("recipes/kdf_vectors.jsonl").lines().nth(6).expect("k007");
+    let v: Value = serde_json::from_str(line).expect("json");
+    assert_eq!(v["recipe"]["iterations_from"], "params_col:hashIterations");
+    let recipe =
+        "[[legacy.recipe]]\nkdf = \"pbkdf2_sha256\"\niterations_from = \"params:rounds\"\nlength = 32\n";
+    let row = Stored::new(v["hash"].as_str().expect("hash"))
+        .with_salt(v["salt"].as_str().expect("salt"))
+        .with_scheme(Scheme::Recipe);
+    let with = Policy::from_toml(&format!("[params]\nrounds = 1500\n{recipe}")).expect("policy");
+    assert!(with.verify(&password_of(&v), row).expect("verify").is_valid());
+    let without = Policy::from_toml(recipe).expect("policy");
+    assert!(matches!(without.verify(b"x", row), Err(Error::MissingInput { what: "params", .. })));
+    let huge = Policy::from_toml(&format!("[params]\nrounds = 4294967295\n{recipe}")).expect("policy");
+    assert!(matches!(huge.verify(b"x", row), Err(Error::ParameterOutOfRange { .. })));
+}
