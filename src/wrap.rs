@@ -17,7 +17,8 @@
 //!           its masked setting (literal prefix, zero digest, holes), or "--"
 //! body    = the template's holes joined by "$" (template codes)
 //!         | label ":" rest                    (code "--": any family)
-//!         | b64url(recipe notation) ":" rest  (code "rc": a declared recipe)
+//!         | b64url(recipe notation) ":" rest  (code "rc": a declared recipe; for a
+//!                                             KDF recipe, its 6-character id)
 //! rest    = the masked setting, its longest run of one character (5 or more)
 //!           written as "~" char count (count: 2 base64url digits), "~" as "~~"
 //! keyid   = standard base64 without padding of the pepper's key id (1-8 bytes)

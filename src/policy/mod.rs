@@ -162,7 +162,7 @@ impl Policy {
         let recipes: &[Recipe] = match &o.recipe {
             None => &[],
             Some(n) => {
-                let r = self.recipes.iter().find(|r| r.notation() == n).ok_or_else(|| {
+                let r = self.recipes.iter().find(|r| r.wrap_id() == n).ok_or_else(|| {
                     Error::InvalidConfig(format!(
                         "a wrapped hash names recipe `{n}`, which the policy does not declare"
                     ))

@@ -46,7 +46,7 @@ pub(crate) mod sun_md5_crypt;
 pub(crate) mod werkzeug_legacy;
 pub(crate) mod yescrypt;
 
-pub use digest::{DigestEncoding, Recipe, SaltLayout};
+pub use digest::{DigestEncoding, KdfRecipe, Recipe, RecipeKdf, RecipeParam, SaltEncoding, SaltLayout};
 
 /// One family's parsed stored hash. Each family module implements it for its
 /// own type; nothing else matches on families.
@@ -616,7 +616,7 @@ pub(crate) fn parse<'a>(
     if let Some(scheme) = hint {
         if scheme == Scheme::Recipe {
             return match recipes {
-                [only] => Ok(Box::new(digest::Parsed::parse_recipe(s, only, extra)?)),
+                [only] => digest::Parsed::parse_declared_recipe(s, only, extra),
                 _ => Err(Error::InvalidConfig(
                     "the row names the `recipe` scheme but the policy does not declare exactly one recipe"
                         .into(),
@@ -645,10 +645,7 @@ pub(crate) fn parse<'a>(
         }
     }
     fits.extend(
-        recipes
-            .iter()
-            .map(|r| digest::Parsed::parse_recipe(s, r, extra).map(|p| Box::new(p) as Parsed<'a>))
-            .filter(|r| r.is_ok()),
+        recipes.iter().map(|r| digest::Parsed::parse_declared_recipe(s, r, extra)).filter(|r| r.is_ok()),
     );
     if fits.len() == 1 {
         if let Some(only) = fits.pop() {
