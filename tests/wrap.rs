@@ -121,12 +121,12 @@ fn exempt(scheme: Scheme, hash: &str) -> bool {
         || (scheme == Scheme::MysqlCachingSha2 && hash.starts_with("$mysql$"))
 }
 
-/// Every valid vector of the three waves (pending wave-3 families aside) that a policy with the default target
+/// Every valid vector of the three waves that a policy with the default target
 /// wraps: legacy families, and modern rows below the target.
 fn wrappable() -> Vec<common::Vector> {
     let d = Policy::default();
     let mut out = Vec::new();
-    let Some(vs) = common::load_ready_valid_invalid() else { return Vec::new() };
+    let Some(vs) = common::load_all_valid_invalid() else { return Vec::new() };
     for v in vs.into_iter().filter(|v| v.expect == "valid") {
         let id: Identified = d.identify(common::stored(&v)).unwrap_or_else(|e| panic!("{}: {e}", v.id));
         if id.scheme != Scheme::Disabled && d.target().needs_upgrade(&id) {
@@ -502,7 +502,7 @@ fn modern_families_below_target_wrap_too() {
     // The batch tool wraps every row below policy, modern ones included.
     let p = policy();
     let mut n = 0;
-    let Some(vs) = common::load_ready_valid_invalid() else { return };
+    let Some(vs) = common::load_all_valid_invalid() else { return };
     for v in vs.iter().filter(|v| v.expect == "valid") {
         let scheme = Scheme::from_name(v.family.as_deref().unwrap_or_default()).expect("family");
         if scheme.kind() != Kind::Modern {

@@ -46,16 +46,6 @@ const HINTED: &[&str] = &[
     "nextcloud_bcrypt",
 ];
 
-/// Wave-3 labels in the catalogue whose new stored forms are not read yet
-/// (tests/vectors.rs keeps the full pending list and checks it).
-const WAVE3_PENDING_FORMS: &[&str] = &[];
-
-/// True when a wave-3 family is not implemented yet: its valid and invalid
-/// lines are left out (its malformed lines always run).
-fn pending(family: &str) -> bool {
-    rehash::Scheme::from_name(family).is_none() || WAVE3_PENDING_FORMS.contains(&family)
-}
-
 fn vectors() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
     if dir.join("valid_invalid.jsonl").is_file() {
@@ -84,10 +74,6 @@ fn run_verify(input: &str) -> Vec<Value> {
 }
 
 fn check_file(name: &str) {
-    check_file_skipping(name, |_| false);
-}
-
-fn check_file_skipping(name: &str, skip: impl Fn(&str) -> bool) {
     let Some(dir) = vectors() else { return };
     let text = std::fs::read_to_string(dir.join(name)).expect("read vectors");
     let mut input = String::new();
@@ -95,9 +81,6 @@ fn check_file_skipping(name: &str, skip: impl Fn(&str) -> bool) {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let mut v: Value = serde_json::from_str(line).expect("json");
         let family = v.get("family").and_then(Value::as_str).map(str::to_owned);
-        if family.as_deref().is_some_and(&skip) {
-            continue;
-        }
         if let Some(f) = &family {
             if !HINTED.contains(&f.as_str()) {
                 v.as_object_mut().expect("object").remove("family");
@@ -180,7 +163,7 @@ fn agrees_with_second_wave_malformed() {
 
 #[test]
 fn agrees_with_third_wave_valid_invalid() {
-    check_file_skipping("wave3_valid_invalid.jsonl", pending);
+    check_file("wave3_valid_invalid.jsonl");
 }
 
 #[test]

@@ -213,7 +213,7 @@ impl Parsed {
             Enc::B64 => b64_decode(body).ok_or(malformed(scheme, "not base64"))?,
         });
         let (expected, salt) = match raw {
-            Raw::Plain => (bytes, Vec::new()),
+            Raw::Plain => (crate::primitives::plain::compare_form(&bytes), Vec::new()),
             Raw::Digest(_) | Raw::Cram => {
                 if Some(bytes.len()) != raw.fixed_len() {
                     return Err(malformed(scheme, "decoded length"));
@@ -239,7 +239,7 @@ impl Family for Parsed {
 
     fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
         Ok(match self.raw {
-            Raw::Plain => Zeroizing::new(password.to_vec()),
+            Raw::Plain => crate::primitives::plain::compare_form(password),
             Raw::Digest(a) => a.digest(password, &[]),
             Raw::Salted(a) => a.digest(password, &self.salt),
             Raw::Cram => cram_md5(password),

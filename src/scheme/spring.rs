@@ -141,7 +141,7 @@ impl<'a> Parsed<'a> {
                 prefix,
                 salt_hex: "",
                 form: Form::Noop,
-                expected: Cow::Borrowed(body.as_bytes()),
+                expected: Cow::Owned(crate::primitives::plain::compare_form(body.as_bytes()).to_vec()),
             },
             _ => return Ok(None),
         };
@@ -314,7 +314,7 @@ impl Family for Parsed<'_> {
                 Zeroizing::new(d.to_vec())
             }
             Form::Digest { md, salt } => md.digest(password, salt.as_bytes()),
-            Form::Noop => Zeroizing::new(password.to_vec()),
+            Form::Noop => crate::primitives::plain::compare_form(password),
         })
     }
 }

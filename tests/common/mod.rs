@@ -91,28 +91,13 @@ pub fn stored(v: &Vector) -> Stored<'_> {
     }
 }
 
-/// Wave-3 labels whose new stored forms are not read yet although the label
-/// is in the catalogue (389-ds 2.x writes them in standard base64).
+/// The valid and invalid lines of all three waves.
 #[allow(dead_code)] // not every test crate uses it
-pub const WAVE3_PENDING_FORMS: &[&str] = &[];
-
-/// Wave-3 families not yet in the catalogue, and [`WAVE3_PENDING_FORMS`].
-/// Their valid and invalid lines are not run yet; the list must name exactly
-/// these, so adding a family means taking it off here (and its vectors then
-/// run). Their malformed lines run regardless: they must never verify.
-#[allow(dead_code)] // not every test crate uses it
-pub const WAVE3_PENDING: &[&str] = &[];
-
-/// The valid and invalid lines of every wave whose family is implemented:
-/// both core waves whole, the third without [`WAVE3_PENDING`].
-#[allow(dead_code)] // not every test crate uses it
-pub fn load_ready_valid_invalid() -> Option<Vec<Vector>> {
+pub fn load_all_valid_invalid() -> Option<Vec<Vector>> {
     let mut out = Vec::new();
     for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl", "wave3_valid_invalid.jsonl"] {
         let vs = load(file)?;
-        out.extend(
-            vs.into_iter().filter(|v| !v.family.as_deref().is_some_and(|f| WAVE3_PENDING.contains(&f))),
-        );
+        out.extend(vs);
     }
     Some(out)
 }
