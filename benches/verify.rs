@@ -3,7 +3,8 @@
 //! `cargo bench --bench verify` — ids name the scheme:
 //! - `identify/<scheme>`: parse + ceilings check, one representative string per family;
 //! - `verify/<scheme>`: a full verify of the first valid vector of every family
-//!   (both waves of ../shared/vectors, at the parameters the vectors carry);
+//!   (all three waves of tests/vectors, at the parameters the vectors carry,
+//!   with the row's salt, user, params and params column);
 //! - `verify/<target>` for each modern target at its real default/floor parameters
 //!   (`argon2id_m19456_t2_p1`, `bcrypt_cost10`, `scrypt_ln17_r8_p1`, `pbkdf2_sha256_i600000`);
 //! - `verify/sha512_crypt_5000_pw28`: sha512_crypt at its default 5000 rounds with the
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rehash::{Policy, Scheme, Stored, Target};
+use rehash::{Policy, Scheme, SiteParams, Stored, Target};
 
 struct Sample {
     family: String,
@@ -28,6 +29,8 @@ struct Sample {
     hash: String,
     salt: Option<String>,
     user: Option<String>,
+    params: Option<SiteParams>,
+    params_col: Option<String>,
 }
 
 impl Sample {
@@ -39,6 +42,12 @@ impl Sample {
         if let Some(u) = &self.user {
             s = s.with_user(u);
         }
+        if let Some(p) = &self.params {
+            s = s.with_params(p);
+        }
+        if let Some(c) = &self.params_col {
+            s = s.with_params_col(c);
+        }
         match Scheme::from_name(&self.family) {
             Some(f) if f.needs_declaration() => s.with_scheme(f),
             _ => s,
@@ -46,13 +55,13 @@ impl Sample {
     }
 }
 
-/// The first valid vector of each family, from both waves.
+/// The first valid vector of each family the catalogue knows, from all waves.
 fn samples() -> Vec<Sample> {
     let dir = std::env::var_os("REHASH_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"));
     let mut out: Vec<Sample> = Vec::new();
-    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl"] {
+    for file in ["valid_invalid.jsonl", "more_valid_invalid.jsonl", "wave3_valid_invalid.jsonl"] {
         let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
             eprintln!("!!! {} not found: per-family benches skipped", dir.join(file).display());
             continue;
@@ -61,7 +70,10 @@ fn samples() -> Vec<Sample> {
             let v: serde_json::Value = serde_json::from_str(line).expect("json");
             let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
             let family = s("family").expect("family");
-            if s("expect").as_deref() != Some("valid") || out.iter().any(|o| o.family == family) {
+            if s("expect").as_deref() != Some("valid")
+                || Scheme::from_name(&family).is_none()
+                || out.iter().any(|o| o.family == family)
+            {
                 continue;
             }
             let hex = s("password_hex").expect("password_hex");
@@ -75,6 +87,8 @@ fn samples() -> Vec<Sample> {
                 hash: s("hash").expect("hash"),
                 salt: s("salt"),
                 user: s("user"),
+                params: v.get("params").map(|p| SiteParams::from_json_value(p).expect("params")),
+                params_col: s("params_col"),
             });
         }
     }

@@ -19,7 +19,14 @@ from pathlib import Path
 FUZZ = Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 TARGETS = ("identify", "verify", "wrap", "policy_toml")
-VECTOR_FILES = ("valid_invalid.jsonl", "more_valid_invalid.jsonl", "malformed.jsonl", "more_malformed.jsonl")
+VECTOR_FILES = (
+    "valid_invalid.jsonl",
+    "more_valid_invalid.jsonl",
+    "wave3_valid_invalid.jsonl",
+    "malformed.jsonl",
+    "more_malformed.jsonl",
+    "wave3_malformed.jsonl",
+)
 
 
 def vectors(folder):

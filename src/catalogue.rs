@@ -151,10 +151,52 @@ catalogue! {
     Drupal7WrappedMd5: "drupal7_wrapped_md5", None, Legacy, false, true, "`U$S$…`: drupal7 over hex(md5(pass))";
     WordpressBcrypt: "wordpress_bcrypt", None, Legacy, false, true, "`$wp$2y$…`: bcrypt over base64(HMAC-SHA384(`wp-sha384`, pass))";
     // wave 3: Spring Security, Jenkins
+    SpringBcrypt: "spring_bcrypt", None, Legacy, false, true, "`{bcrypt}$2a$10$…`: bcrypt behind Spring Security's DelegatingPasswordEncoder id";
+    SpringPbkdf2: "spring_pbkdf2", None, Legacy, false, true, "`{pbkdf2}` + hex(salt8 . dk32), PBKDF2-HMAC-SHA1 185000; `{pbkdf2@SpringSecurity_v5_8}` + hex(salt16 . dk32), PBKDF2-HMAC-SHA256 310000";
+    SpringScrypt: "spring_scrypt", None, Legacy, false, true, "`{scrypt}$e0801$b64salt$b64dk` (hex word: log2 N << 16 | r << 8 | p), also `{scrypt@SpringSecurity_v5_8}`";
+    SpringSha256: "spring_sha256", None, Legacy, false, true, "`{sha256}` + hex(salt8 . sha256^1024(salt . pass)) (StandardPasswordEncoder)";
+    SpringMessageDigest: "spring_message_digest", None, Legacy, false, true, "`{MD5}`, `{MD4}`, `{SHA-1}`, `{SHA-256}` + `{salt}` + hex(digest(pass . `{salt}`))";
+    SpringNoop: "spring_noop", None, Legacy, false, false, "`{noop}` + the password in plain text";
+    SpringArgon2: "spring_argon2", None, Legacy, false, true, "`{argon2}` or `{argon2@SpringSecurity_v5_8}` + a PHC Argon2 string";
+    SpringLdap: "spring_ldap", None, Legacy, false, true, "`{ldap}{SSHA}` + base64(sha1(pass . salt) . salt) (also `{ssha}`)";
+    JenkinsJbcrypt: "jenkins_jbcrypt", None, Legacy, false, true, "`#jbcrypt:$2a$…` (Jenkins's own user database)";
 
     // wave 3: Dovecot
+    DovecotSha256: "dovecot_sha256", None, Legacy, false, false, "`{SHA256}` + base64(sha256(pass)) (or hex) (Dovecot)";
+    DovecotSha512: "dovecot_sha512", None, Legacy, false, false, "`{SHA512}` + base64(sha512(pass)) (or hex) (Dovecot)";
+    DovecotSha1: "dovecot_sha1", None, Legacy, false, false, "`{SHA1}` + base64(sha1(pass)) (or hex) (Dovecot)";
+    DovecotLdapMd5: "dovecot_ldap_md5", None, Legacy, false, false, "`{LDAP-MD5}` + base64(md5(pass)) (or hex) (Dovecot)";
+    DovecotPlainMd5: "dovecot_plain_md5", None, Legacy, false, false, "`{PLAIN-MD5}` + hex(md5(pass)) (or base64) (Dovecot)";
+    DovecotPlainMd4: "dovecot_plain_md4", None, Legacy, false, false, "`{PLAIN-MD4}` + hex(md4(pass)) (or base64) (Dovecot)";
+    DovecotSha256Crypt: "dovecot_sha256_crypt", None, Legacy, false, true, "`{SHA256-CRYPT}$5$…` (Dovecot)";
+    DovecotSha512Crypt: "dovecot_sha512_crypt", None, Legacy, false, true, "`{SHA512-CRYPT}$6$…` (Dovecot)";
+    DovecotMd5Crypt: "dovecot_md5_crypt", None, Legacy, false, true, "`{MD5-CRYPT}$1$…` (Dovecot)";
+    DovecotBlfCrypt: "dovecot_blf_crypt", None, Legacy, false, true, "`{BLF-CRYPT}$2y$…` (Dovecot)";
+    DovecotMd5: "dovecot_md5", None, Legacy, false, true, "`{MD5}$1$…`: Dovecot's `{MD5}` before an md5-crypt string";
+    DovecotArgon2id: "dovecot_argon2id", None, Legacy, false, true, "`{ARGON2ID}$argon2id$…` (Dovecot)";
+    DovecotArgon2i: "dovecot_argon2i", None, Legacy, false, true, "`{ARGON2I}$argon2i$…` (Dovecot)";
+    DovecotPlain: "dovecot_plain", None, Legacy, false, false, "`{PLAIN}` + the plaintext (Dovecot)";
+    DovecotCleartext: "dovecot_cleartext", None, Legacy, false, false, "`{CLEARTEXT}` + the plaintext (Dovecot)";
+    DovecotCramMd5: "dovecot_cram_md5", None, Legacy, false, false, "`{CRAM-MD5}` + hex of the HMAC-MD5 outer and inner states (Dovecot)";
+    DovecotHexSuffix: "dovecot_hex_suffix", None, Legacy, false, true, "`{SCHEME.HEX}` + hex of the scheme's raw bytes (Dovecot)";
+    DovecotB64Suffix: "dovecot_b64_suffix", None, Legacy, false, true, "`{SCHEME.B64}` + base64 of the scheme's raw bytes (Dovecot)";
+    DovecotScramSha1: "dovecot_scram_sha1", None, Legacy, false, true, "`{SCRAM-SHA-1}iter,salt,StoredKey,ServerKey` (Dovecot)";
+    DovecotScramSha256: "dovecot_scram_sha256", None, Legacy, false, true, "`{SCRAM-SHA-256}iter,salt,StoredKey,ServerKey` (Dovecot)";
 
     // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+    LdapPbkdf2Sha256389ds: "ldap_pbkdf2_sha256_389ds", None, Legacy, false, true, "`{PBKDF2_SHA256}` + base64(be32 iterations . 64-byte salt . 256-byte PBKDF2-HMAC-SHA256) (389-ds)";
+    LdapPbkdf2Sha1Tag: "ldap_pbkdf2_sha1_tag", None, Legacy, false, true, "`{PBKDF2-SHA1}rounds$salt$checksum` (389-ds 2.x, standard base64)";
+    LdapSaltedSha384: "ldap_salted_sha384", None, Legacy, false, true, "`{SSHA384}` + base64(sha384(pass . salt) . salt)";
+    LdapSha384: "ldap_sha384", None, Legacy, false, false, "`{SHA384}` + base64(sha384(pass))";
+    ForgerockPbkdf2: "forgerock_pbkdf2", None, Legacy, false, true, "`{PBKDF2-HMAC-SHA256}iter:` + base64(key . salt8) (also SHA512, `{PBKDF2}` SHA-1; ForgeRock DS, OpenDJ)";
+    DovecotPbkdf2: "dovecot_pbkdf2", None, Legacy, false, true, "`{PBKDF2}$1$salt$rounds$` + hex PBKDF2-HMAC-SHA1 (Dovecot)";
+    ApacheShiro: "apache_shiro", Some(12150), Legacy, false, true, "`$shiro1$SHA-256$iter$b64salt$b64hash`: digest iterated over salt . pass";
+    MediawikiPbkdf2: "mediawiki_pbkdf2", None, Legacy, false, true, "`:pbkdf2:sha512:30000:64:b64salt:b64hash` (MediaWiki >= 1.24)";
+    CiscoType8: "cisco_type8", Some(9200), Legacy, false, true, "`$8$salt14$` + 43 chars: PBKDF2-HMAC-SHA256, 20000 iterations (Cisco IOS)";
+    CiscoType9: "cisco_type9", Some(9300), Legacy, false, true, "`$9$salt14$` + 43 chars: scrypt N 16384, r 1, p 1 (Cisco IOS)";
+    Oracle12c: "oracle12c", Some(12300), Legacy, false, true, "`T:` + hex sha512(PBKDF2-HMAC-SHA512(pass, salt . AUTH_PBKDF2_SPEEDY_KEY, 4096) . salt) + 32 hex salt";
+    Mssql2012: "mssql2012", Some(1731), Legacy, false, true, "`0x0200` + hex salt + sha512(utf16le(pass) . salt)";
+    MysqlCachingSha2: "mysql_caching_sha2", Some(7401), Legacy, false, true, "`$A$005$` + 20-byte salt + 43-char sha256-crypt (MySQL 8 caching_sha2_password)";
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
 

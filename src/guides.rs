@@ -6,7 +6,7 @@
 //! identical:
 //!
 //! ```
-//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests"] {
+//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "dovecot", "spring"] {
 //!     let path = format!("{}/docs/migrate/{name}.md", env!("CARGO_MANIFEST_DIR"));
 //!     let text = std::fs::read_to_string(&path).expect("guide");
 //!     let shown = text.split("```toml\n").nth(1).and_then(|t| t.split("```").next()).expect("toml block");
@@ -42,3 +42,10 @@ pub struct LdapSshaGuide;
 /// `docs/migrate/raw-digests.md`
 #[doc = include_str!("../docs/migrate/raw-digests.md")]
 pub struct RawDigestsGuide;
+
+/// `docs/migrate/dovecot.md`
+#[doc = include_str!("../docs/migrate/dovecot.md")]
+pub struct DovecotGuide;
+/// `docs/migrate/spring.md`
+#[doc = include_str!("../docs/migrate/spring.md")]
+pub struct SpringGuide;

@@ -281,6 +281,9 @@ const A27: Part = Fill(b'A', 27);
 const A43: Part = Fill(b'A', 43);
 const A86: Part = Fill(b'A', 86);
 const S: Part = Lit("$");
+/// hashcat's MySQL notation of a zeroed digest: `*` + hex of 43 `.`.
+const MYSQL_HEX_DOTS: &str =
+    "*2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E2E";
 
 /// The code table (documented in docs/wrap.md). Two codes never share their
 /// two characters; a family may have several templates, the writer picks the
@@ -409,10 +412,120 @@ const CODES: &[Code] = &[
         &[Lit("argon2$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
 
     // wave 3: Spring Security, Jenkins
+    c("Sb", Scheme::SpringBcrypt, &[Lit("{bcrypt}$2a$"), Hole, S, Hole, D31]),
+    c("SB", Scheme::SpringBcrypt, &[Lit("{bcrypt}$2b$"), Hole, S, Hole, D31]),
+    c("Sy", Scheme::SpringBcrypt, &[Lit("{bcrypt}$2y$"), Hole, S, Hole, D31]),
+    c("Jb", Scheme::JenkinsJbcrypt, &[Lit("#jbcrypt:$2a$"), Hole, S, Hole, D31]),
+    c("Sp", Scheme::SpringPbkdf2, &[Lit("{pbkdf2}"), Hole, Z64]),
+    c("SP", Scheme::SpringPbkdf2, &[Lit("{pbkdf2@SpringSecurity_v5_8}"), Hole, Z64]),
+    c("Ss", Scheme::SpringScrypt, &[Lit("{scrypt}$"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("SS", Scheme::SpringScrypt, &[Lit("{scrypt@SpringSecurity_v5_8}$"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("S2", Scheme::SpringSha256, &[Lit("{sha256}"), Hole, Z64]),
+    c("S4", Scheme::SpringMessageDigest, &[Lit("{MD4}{"), Hole, Lit("}"), Z32]),
+    c("S5", Scheme::SpringMessageDigest, &[Lit("{MD5}{"), Hole, Lit("}"), Z32]),
+    c("S1", Scheme::SpringMessageDigest, &[Lit("{SHA-1}{"), Hole, Lit("}"), Z40]),
+    c("S6", Scheme::SpringMessageDigest, &[Lit("{SHA-256}{"), Hole, Lit("}"), Z64]),
+    c("Sn", Scheme::SpringNoop, &[Lit("{noop}")]),
+    c("Sa", Scheme::SpringArgon2,
+        &[Lit("{argon2}$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Si", Scheme::SpringArgon2,
+        &[Lit("{argon2}$argon2i$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Sd", Scheme::SpringArgon2,
+        &[Lit("{argon2}$argon2d$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("SA", Scheme::SpringArgon2,
+        &[Lit("{argon2@SpringSecurity_v5_8}$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("SI", Scheme::SpringArgon2,
+        &[Lit("{argon2@SpringSecurity_v5_8}$argon2i$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("SD", Scheme::SpringArgon2,
+        &[Lit("{argon2@SpringSecurity_v5_8}$argon2d$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Sl", Scheme::SpringLdap, &[Lit("{ldap}{SSHA}"), Fill(b'A', 26), Hole]),
+    c("SL", Scheme::SpringLdap, &[Lit("{ldap}{ssha}"), Fill(b'A', 26), Hole]),
 
     // wave 3: Dovecot
+    c("DS", Scheme::DovecotSha256, &[Lit("{SHA256}"), A43, Lit("=")]),
+    c("Ds", Scheme::DovecotSha256, &[Lit("{SHA256}"), Z64]),
+    c("DT", Scheme::DovecotSha512, &[Lit("{SHA512}"), A86, Lit("==")]),
+    c("Dt", Scheme::DovecotSha512, &[Lit("{SHA512}"), Z128]),
+    c("DU", Scheme::DovecotSha1, &[Lit("{SHA1}"), A27, Lit("=")]),
+    c("Du", Scheme::DovecotSha1, &[Lit("{SHA1}"), Z40]),
+    c("DL", Scheme::DovecotLdapMd5, &[Lit("{LDAP-MD5}"), A22, Lit("==")]),
+    c("Dl", Scheme::DovecotLdapMd5, &[Lit("{LDAP-MD5}"), Z32]),
+    c("DM", Scheme::DovecotPlainMd5, &[Lit("{PLAIN-MD5}"), Z32]),
+    c("Dm", Scheme::DovecotPlainMd5, &[Lit("{PLAIN-MD5}"), A22, Lit("==")]),
+    c("DN", Scheme::DovecotPlainMd4, &[Lit("{PLAIN-MD4}"), Z32]),
+    c("Dn", Scheme::DovecotPlainMd4, &[Lit("{PLAIN-MD4}"), A22, Lit("==")]),
+    c("DC", Scheme::DovecotCramMd5, &[Lit("{CRAM-MD5}"), Z64]),
+    c("Dc", Scheme::DovecotCramMd5, &[Lit("{CRAM-MD5}"), A43, Lit("=")]),
+    c("DP", Scheme::DovecotPlain, &[Lit("{PLAIN}")]),
+    c("DQ", Scheme::DovecotCleartext, &[Lit("{CLEARTEXT}")]),
+    c("D5", Scheme::DovecotSha256Crypt, &[Lit("{SHA256-CRYPT}$5$"), Hole, S, D43]),
+    c("X5", Scheme::DovecotSha256Crypt, &[Lit("{SHA256-CRYPT}$5$rounds="), Hole, S, Hole, S, D43]),
+    c("D6", Scheme::DovecotSha512Crypt, &[Lit("{SHA512-CRYPT}$6$"), Hole, S, D86]),
+    c("X6", Scheme::DovecotSha512Crypt, &[Lit("{SHA512-CRYPT}$6$rounds="), Hole, S, Hole, S, D86]),
+    c("D1", Scheme::DovecotMd5Crypt, &[Lit("{MD5-CRYPT}$1$"), Hole, S, D22]),
+    c("D0", Scheme::DovecotMd5, &[Lit("{MD5}$1$"), Hole, S, D22]),
+    c("DB", Scheme::DovecotBlfCrypt, &[Lit("{BLF-CRYPT}$2y$"), Hole, S, Hole, D31]),
+    c("Db", Scheme::DovecotBlfCrypt, &[Lit("{BLF-CRYPT}$2b$"), Hole, S, Hole, D31]),
+    c("XB", Scheme::DovecotBlfCrypt, &[Lit("{BLF-CRYPT}$2a$"), Hole, S, Hole, D31]),
+    c("DI", Scheme::DovecotArgon2id,
+        &[Lit("{ARGON2ID}$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Di", Scheme::DovecotArgon2i,
+        &[Lit("{ARGON2I}$argon2i$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("DK", Scheme::DovecotScramSha1, &[Lit("{SCRAM-SHA-1}"), Hole, Lit(","), Hole, Lit(","), A27, Lit("=,"), A27, Lit("=")]),
+    c("Dk", Scheme::DovecotScramSha256,
+        &[Lit("{SCRAM-SHA-256}"), Hole, Lit(","), Hole, Lit(","), A43, Lit("=,"), A43, Lit("=")]),
+    // `{SCHEME.HEX}` / `{SCHEME.B64}`: the tag as written (any case), the
+    // zeroed digest of each length, then the salt (SSHA-family) if any.
+    c("XH", Scheme::DovecotHexSuffix, &[Lit("{"), Hole, Lit("}"), Z32, Hole]),
+    c("XI", Scheme::DovecotHexSuffix, &[Lit("{"), Hole, Lit("}"), Z40, Hole]),
+    c("XJ", Scheme::DovecotHexSuffix, &[Lit("{"), Hole, Lit("}"), Z64, Hole]),
+    c("XK", Scheme::DovecotHexSuffix, &[Lit("{"), Hole, Lit("}"), Z128, Hole]),
+    c("XP", Scheme::DovecotHexSuffix, &[Lit("{"), Hole, Lit("}")]),
+    c("XA", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}"), Fill(b'A', 21), Hole]),
+    c("XC", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}"), Fill(b'A', 26), Hole]),
+    c("XE", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}"), Fill(b'A', 42), Hole]),
+    c("XG", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}"), Fill(b'A', 85), Hole]),
+    c("XQ", Scheme::DovecotB64Suffix, &[Lit("{"), Hole, Lit("}")]),
 
     // wave 3: directories, databases, network devices, Shiro, MediaWiki PBKDF2
+    // 389-ds: the 64-byte salt alone is 86 characters (exempt, docs/wrap.md);
+    // the key's 256 zero bytes from the 92nd character on are implied.
+    c("P9", Scheme::LdapPbkdf2Sha256389ds, &[Lit("{PBKDF2_SHA256}"), Hole, Fill(b'A', 341)]),
+    // 389-ds 2.x's standard base64 (24-byte salt): its default 10000 rounds implied
+    c("P1", Scheme::LdapPbkdf2Sha1Tag, &[Lit("{PBKDF2-SHA1}10000$"), Hole, S, A27, Lit("=")]),
+    c("Pa", Scheme::LdapPbkdf2Sha1Tag, &[Lit("{PBKDF2-SHA1}"), Hole, S, Hole, S, A27, Lit("=")]),
+    c("P2", Scheme::LdapPbkdf2Sha256, &[Lit("{PBKDF2-SHA256}10000$"), Hole, S, A43, Lit("=")]),
+    c("Pb", Scheme::LdapPbkdf2Sha256, &[Lit("{PBKDF2-SHA256}"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("P5", Scheme::LdapPbkdf2Sha512, &[Lit("{PBKDF2-SHA512}10000$"), Hole, S, A86, Lit("==")]),
+    c("Pc", Scheme::LdapPbkdf2Sha512, &[Lit("{PBKDF2-SHA512}"), Hole, S, Hole, S, A86, Lit("==")]),
+    c("Y3", Scheme::LdapSha384, &[Lit("{SHA384}"), Fill(b'A', 64)]),
+    c("Y4", Scheme::LdapSaltedSha384, &[Lit("{SSHA384}"), Fill(b'A', 64), Hole]),
+    // ForgeRock: base64(zero key . salt)
+    c("F1", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2}"), Hole, Lit(":"), Fill(b'A', 26), Hole]),
+    c("F2", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2-HMAC-SHA256}"), Hole, Lit(":"), Fill(b'A', 42), Hole]),
+    c("F5", Scheme::ForgerockPbkdf2, &[Lit("{PBKDF2-HMAC-SHA512}"), Hole, Lit(":"), Fill(b'A', 85), Hole]),
+    c("Q1", Scheme::DovecotPbkdf2, &[Lit("{PBKDF2}$1$"), Hole, S, Hole, S, Z40]),
+    // Shiro: 16-byte salts (`==` implied), then any
+    c("A2", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-256$"), Hole, S, Hole, Lit("==$"), A43, Lit("=")]),
+    c("A5", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-512$"), Hole, S, Hole, Lit("==$"), A86, Lit("==")]),
+    c("Aa", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-256$"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("Ab", Scheme::ApacheShiro, &[Lit("$shiro1$SHA-512$"), Hole, S, Hole, S, A86, Lit("==")]),
+    // MediaWiki: the default setting, each algorithm at its own length, 16-byte keys
+    c("M0", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha512:30000:64:"), Hole, Lit(":"), A86, Lit("==")]),
+    c("M5", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha512:"), Hole, Lit(":64:"), Hole, Lit(":"), A86, Lit("==")]),
+    c("M2", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha256:"), Hole, Lit(":32:"), Hole, Lit(":"), A43, Lit("=")]),
+    c("M1", Scheme::MediawikiPbkdf2, &[Lit(":pbkdf2:sha1:"), Hole, Lit(":20:"), Hole, Lit(":"), A27, Lit("=")]),
+    c("Mg", Scheme::MediawikiPbkdf2,
+        &[Lit(":pbkdf2:"), Hole, Lit(":"), Hole, Lit(":16:"), Hole, Lit(":"), A22, Lit("==")]),
+    c("C8", Scheme::CiscoType8, &[Lit("$8$"), Hole, S, D43]),
+    c("C9", Scheme::CiscoType9, &[Lit("$9$"), Hole, S, D43]),
+    c("O2", Scheme::Oracle12c, &[Lit("T:"), Z128, Hole]),
+    c("Q2", Scheme::Mssql2012, &[Lit("0x0200"), Hole, Z128]),
+    // MySQL: the default 5000 rounds, then any; hashcat's notation (hex salt,
+    // exempt) with its zeroed digest `2E` × 43 implied
+    c("Y5", Scheme::MysqlCachingSha2, &[Lit("$A$005$"), Hole, D43]),
+    c("Ym", Scheme::MysqlCachingSha2, &[Lit("$A$"), Hole, S, Hole, D43]),
+    c("Yh", Scheme::MysqlCachingSha2, &[Lit("$mysql$A$"), Hole, Lit("*"), Hole, Lit(MYSQL_HEX_DOTS)]),
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
 

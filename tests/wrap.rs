@@ -69,17 +69,46 @@ const UNSALTED: &[Scheme] = &[
     Scheme::LdapSha1,
     Scheme::LdapHexMd5,
     Scheme::LdapHexSha1,
+    Scheme::LdapSha384,
     Scheme::Sha1SaltPass,
     Scheme::Sha256SaltPass,
     Scheme::Sha512PassSalt,
+    // wave 3: Dovecot
+    Scheme::DovecotSha256,
+    Scheme::DovecotSha512,
+    Scheme::DovecotSha1,
+    Scheme::DovecotLdapMd5,
+    Scheme::DovecotPlainMd5,
+    Scheme::DovecotPlainMd4,
+    Scheme::DovecotCramMd5,
+    Scheme::DovecotPlain,
+    Scheme::DovecotCleartext,
+    Scheme::SpringNoop,
 ];
 
 /// Rows named in docs/wrap.md as not fitting 128 characters: GRUB's standard
 /// 64-byte salt is 128 hex characters on its own, and ASP.NET Identity v3
 /// rows with salts or subkeys longer than the standard 16 / 32 bytes
-/// (standard rows are 84 characters long).
+/// (standard rows are 84 characters long). Spring Security's
+/// MessageDigestPasswordEncoder salt is the base64 text of 32 bytes (44
+/// characters) and SCryptPasswordEncoder's 4.1 default salt 64 bytes (88):
+/// rows with either cannot fit; `{scrypt@SpringSecurity_v5_8}` rows with its
+/// default 16-byte salt (24 characters) do. 389-ds's `{PBKDF2_SHA256}` (a
+/// 64-byte salt); 389-ds 2.x's standard-base64 PBKDF2 rows with other than
+/// its default 10000 rounds (a 24-byte salt: 32 characters, plus the count);
+/// hashcat's `$mysql$` notation of MySQL rows (a 40-hex salt).
 fn exempt(scheme: Scheme, hash: &str) -> bool {
-    scheme == Scheme::GrubPbkdf2Sha512 || (scheme == Scheme::AspnetIdentityV3 && hash.len() > 84)
+    let pbkdf2_389ds =
+        matches!(scheme, Scheme::LdapPbkdf2Sha1Tag | Scheme::LdapPbkdf2Sha256 | Scheme::LdapPbkdf2Sha512)
+            && hash.contains('=')
+            && !hash.contains("}10000$");
+    scheme == Scheme::GrubPbkdf2Sha512
+        || (scheme == Scheme::AspnetIdentityV3 && hash.len() > 84)
+        || scheme == Scheme::SpringMessageDigest
+        || (scheme == Scheme::SpringScrypt && hash.split('$').nth(2).is_some_and(|salt| salt.len() > 24))
+        || scheme == Scheme::LdapPbkdf2Sha256389ds
+        || pbkdf2_389ds
+        || (scheme == Scheme::MysqlCachingSha2 && hash.starts_with("$mysql$"))
 }
 
 /// Every valid vector of the three waves (pending wave-3 families aside) that a policy with the default target

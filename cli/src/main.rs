@@ -1,7 +1,8 @@
 //! `rehash`: the command-line face of the rehash library.
 //!
 //! - `rehash verify` reads JSON lines (`id`, `password` or `password_hex`,
-//!   `hash`, optional `salt`, `user` and `family`) and writes one JSON result
+//!   `hash`, optional `salt`, `user`, `family`, `params` and `params_col`) and
+//!   writes one JSON result
 //!   per line;
 //! - `rehash scan SOURCE` inventories a credential store;
 //! - `rehash wrap SOURCE` makes every row below policy strong without passwords.
@@ -129,8 +130,8 @@ struct SourceArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Verify JSON lines of {id, password, hash[, salt, user, family]}; one
-    /// JSON result per line on stdout.
+    /// Verify JSON lines of {id, password, hash[, salt, user, family, params,
+    /// params_col]}; one JSON result per line on stdout.
     Verify {
         /// Input file (default: standard input).
         #[arg(long)]

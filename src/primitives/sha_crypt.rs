@@ -94,16 +94,46 @@ fn repeat_to(seed: &[u8], n: usize) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(seed.iter().copied().cycle().take(n).collect())
 }
 
+/// SHA-crypt's output byte order (the spec's `b64_from_24bit` groups),
+/// applied before crypt64 encoding.
+pub(crate) const SHA256_ORDER: [usize; 32] = [
+    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28, 18, 29,
+    19, 9, 30, 31,
+];
+pub(crate) const SHA512_ORDER: [usize; 64] = [
+    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8, 50, 51,
+    30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58, 37, 38, 17, 59,
+    60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
+];
+
+/// `raw` in `order` (one of the two orders above).
+pub(crate) fn transpose(raw: &[u8], order: &[usize]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(order.iter().map(|&i| raw.get(i).copied().unwrap_or(0)).collect())
+}
+
 /// The raw SHA-crypt digest (before the output byte transposition and
 /// crypt64) of `password` with `salt` (at most 16 bytes, as stored) and
 /// `rounds`.
 pub(crate) fn sha_crypt(hash: Hash, password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<Vec<u8>> {
+    sha_crypt_on(Engine::selected(), hash, password, salt.get(..16).unwrap_or(salt), rounds)
+}
+
+/// [`sha_crypt`] over the whole salt, past 16 bytes: MySQL's
+/// caching_sha2_password runs the SHA-256 rounds over its 20-byte salt (its
+/// `my_crypt_genhash` stops at 20, not 16).
+pub(crate) fn sha_crypt_long_salt(
+    hash: Hash,
+    password: &[u8],
+    salt: &[u8],
+    rounds: u32,
+) -> Zeroizing<Vec<u8>> {
     sha_crypt_on(Engine::selected(), hash, password, salt, rounds)
 }
 
-/// [`sha_crypt`] with SHA-512's compression on `engine` (tests run each path).
+/// [`sha_crypt`] with SHA-512's compression on `engine` (tests run each
+/// path), over the whole of `salt`.
 fn sha_crypt_on(engine: Engine, hash: Hash, password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<Vec<u8>> {
-    let (p, s) = (password, salt.get(..16).unwrap_or(salt));
+    let (p, s) = (password, salt);
     let n = hash.digest_len();
     // B = H(P S P); A = H(P S B… bits-of-len(P) → B or P).
     let b = hash.digest(&[p, s, p]);

@@ -1,14 +1,14 @@
 //! Password verifiers that database servers store: MySQL 3.23
 //! `OLD_PASSWORD` (`mysql323`, 16 hex, must be declared), MS SQL Server
-//! 2000/2005 (`0x0100…`), Oracle 11g (`S:…`) and PostgreSQL's
-//! `SCRAM-SHA-256$…` (pg_authid).
+//! 2000/2005 (`0x0100…`) and 2012+ (`0x0200…`), Oracle 11g (`S:…`) and 12c
+//! (`T:…`), and PostgreSQL's `SCRAM-SHA-256$…` (pg_authid).
 //!
 //! Everything but `mysql323` is recognised from the string alone:
-//! [`parse_prefixed`] takes the three prefixed forms.
+//! [`parse_prefixed`] takes the prefixed forms.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 use std::borrow::Cow;
 
 use zeroize::Zeroizing;
@@ -26,8 +26,13 @@ enum Form {
     /// `0x0100` + salt + SHA-1(UTF-16LE(pass) ‖ salt) [+ the same of the
     /// upper-cased password, MS SQL 2000 only].
     Mssql { salt: [u8; 4], digest: [u8; 20], upper: Option<[u8; 20]> },
+    /// `0x0200` + salt + SHA-512(UTF-16LE(pass) ‖ salt).
+    Mssql2012 { salt: [u8; 4], digest: [u8; 64] },
     /// `S:` + SHA-1(pass ‖ salt) + salt.
     Oracle11 { digest: [u8; 20], salt: [u8; 10] },
+    /// `T:` + SHA-512(PBKDF2-HMAC-SHA512(pass, salt ‖ AUTH_PBKDF2_SPEEDY_KEY,
+    /// 4096, 64) ‖ salt) + salt.
+    Oracle12 { digest: [u8; 64], salt: [u8; 16] },
     /// RFC 5802 / 7677 verifier as PostgreSQL stores it.
     Scram { iterations: u64, salt: Vec<u8>, stored_key: [u8; 32], server_key: [u8; 32] },
 }
@@ -47,11 +52,39 @@ pub(crate) fn looks_like_mysql323(s: &str) -> bool {
     s.len() == 16 && is_hex(s)
 }
 
-/// The prefixed self-describing forms: `0x0100…` (MS SQL), `S:…` (Oracle
-/// 11g) and `SCRAM-SHA-256$…` (PostgreSQL). `Ok(None)` for anything else.
+/// Oracle 12c's fixed PBKDF2 iteration count.
+const ORACLE12_ITERATIONS: u32 = 4096;
+
+/// The prefixed self-describing forms: `0x0100…` and `0x0200…` (MS SQL),
+/// `S:…` and `T:…` (Oracle 11g, 12c) and `SCRAM-SHA-256$…` (PostgreSQL).
+/// `Ok(None)` for anything else.
 pub(crate) fn parse_prefixed(s: &str) -> Result<Option<Parsed>> {
     if let Some(rest) = s.strip_prefix("0x0100") {
         return parse_mssql(rest).map(Some);
+    }
+    if let Some(rest) = s.strip_prefix("0x0200") {
+        let scheme = Scheme::Mssql2012;
+        let (salt, digest) = match (rest.len(), rest.get(..8), rest.get(8..)) {
+            (136, Some(salt), Some(d)) => (salt, d),
+            _ => return Err(Error::malformed(scheme, "expected 8 hex salt and 128 hex digest")),
+        };
+        let form = Form::Mssql2012 {
+            salt: hex_array(scheme, salt, "hex salt")?,
+            digest: hex_array(scheme, digest, "hex digest")?,
+        };
+        return Ok(Some(Parsed { scheme, form }));
+    }
+    if let Some(rest) = s.strip_prefix("T:") {
+        let scheme = Scheme::Oracle12c;
+        let (digest, salt) = match (rest.len(), rest.get(..128), rest.get(128..)) {
+            (160, Some(d), Some(salt)) => (d, salt),
+            _ => return Err(Error::malformed(scheme, "expected 128 hex digest and 32 hex salt")),
+        };
+        let form = Form::Oracle12 {
+            digest: hex_array(scheme, digest, "hex digest")?,
+            salt: hex_array(scheme, salt, "hex salt")?,
+        };
+        return Ok(Some(Parsed { scheme, form }));
     }
     if let Some(rest) = s.strip_prefix("S:") {
         let scheme = Scheme::Oracle11;
@@ -179,7 +212,11 @@ impl Family for Parsed {
     fn identified(&self) -> Identified {
         let params = match &self.form {
             Form::Scram { iterations, .. } => Params::Rounds(*iterations),
-            Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Params::Fixed,
+            Form::Mysql323(_)
+            | Form::Mssql { .. }
+            | Form::Mssql2012 { .. }
+            | Form::Oracle11 { .. }
+            | Form::Oracle12 { .. } => Params::Fixed,
         };
         Identified::new(self.scheme, params)
     }
@@ -187,7 +224,9 @@ impl Family for Parsed {
     fn check(&self, c: &Ceilings) -> Result<()> {
         match &self.form {
             Form::Scram { iterations, .. } => c.iterations(self.scheme, "iterations", *iterations),
-            Form::Mysql323(_) | Form::Mssql { .. } | Form::Oracle11 { .. } => Ok(()),
+            // Oracle 12c's count is fixed, yet a ceiling below it still holds.
+            Form::Oracle12 { .. } => c.iterations(self.scheme, "iterations", ORACLE12_ITERATIONS.into()),
+            Form::Mysql323(_) | Form::Mssql { .. } | Form::Mssql2012 { .. } | Form::Oracle11 { .. } => Ok(()),
         }
     }
 
@@ -197,6 +236,7 @@ impl Family for Parsed {
             Form::Mysql323(words) => Cow::Borrowed(words),
             Form::Mssql { digest, upper: None, .. } | Form::Oracle11 { digest, .. } => Cow::Borrowed(digest),
             Form::Mssql { digest, upper: Some(up), .. } => Cow::Owned([&digest[..], &up[..]].concat()),
+            Form::Mssql2012 { digest, .. } | Form::Oracle12 { digest, .. } => Cow::Borrowed(digest),
             Form::Scram { stored_key, server_key, .. } => {
                 Cow::Owned([&stored_key[..], &server_key[..]].concat())
             }
@@ -212,7 +252,9 @@ impl Family for Parsed {
                 let n = if upper.is_some() { 80 } else { 40 };
                 format!("0x0100{}{}", hex_upper(salt), "0".repeat(n))
             }
+            Form::Mssql2012 { salt, .. } => format!("0x0200{}{}", hex_upper(salt), "0".repeat(128)),
             Form::Oracle11 { salt, .. } => format!("S:{}{}", "0".repeat(40), hex_upper(salt)),
+            Form::Oracle12 { salt, .. } => format!("T:{}{}", "0".repeat(128), hex_upper(salt)),
             Form::Scram { iterations, salt, .. } => {
                 let z = b64_encode_padded(&[0u8; 32]);
                 format!("SCRAM-SHA-256${iterations}:{}${z}:{z}", b64_encode_padded(salt))
@@ -238,7 +280,23 @@ impl Family for Parsed {
                 }
                 out
             }
+            Form::Mssql2012 { salt, .. } => {
+                let text = core::str::from_utf8(password)
+                    .map_err(|_| Error::PasswordNotUtf8 { what: "MS SQL's UTF-16LE" })?;
+                let utf16 = utf16le(text);
+                Zeroizing::new(
+                    Sha512::new().chain_update(utf16.as_slice()).chain_update(salt).finalize().to_vec(),
+                )
+            }
             Form::Oracle11 { salt, .. } => Zeroizing::new(sha1_salted(password, salt).to_vec()),
+            Form::Oracle12 { salt, .. } => {
+                let kdf_salt = [&salt[..], b"AUTH_PBKDF2_SPEEDY_KEY"].concat();
+                let mut key = Zeroizing::new([0u8; 64]);
+                Prf::Sha512.derive(password, &kdf_salt, ORACLE12_ITERATIONS, key.as_mut_slice());
+                Zeroizing::new(
+                    Sha512::new().chain_update(key.as_slice()).chain_update(salt).finalize().to_vec(),
+                )
+            }
             Form::Scram { iterations, salt, .. } => {
                 let rounds = rounds_u32(scheme, *iterations)?;
                 let prepped = pg_saslprep(password);
@@ -293,6 +351,34 @@ mod tests {
         assert!(p.check(&Ceilings::default()).is_err());
         assert!(parse_prefixed("SCRAM-SHA-256$0:c2FsdA==$AA==:AA==").is_err());
         assert!(parse_prefixed("SCRAM-SHA-256$4096:c2FsdA==$AA==:AA==").is_err());
+    }
+
+    #[test]
+    fn mssql2012_and_oracle12c() {
+        let m = "0x02008745BFE3364FBEEB43CBE9C1935AF2C64FDF3C9DB79606A508472B866F405567A8CBE4D56900D1A7F1483E9FEFD48A2AD3070D704588F679AEA9B8B1DF6A70844FA0A02A";
+        let p = parse_prefixed(m).unwrap().unwrap();
+        assert_eq!(p.identified().scheme, Scheme::Mssql2012);
+        assert!(verifies(&p, "s2kMikpF8IThaJ"));
+        // UTF-16LE needs text: a non-UTF-8 password is an error, not a mismatch.
+        assert!(matches!(
+            p.derive(b"\xff", Kdf { secret: None, threads: 1 }),
+            Err(Error::PasswordNotUtf8 { .. })
+        ));
+        assert!(parse_prefixed(&m[..141]).is_err());
+        assert!(parse_prefixed(&format!("{m}0")).is_err());
+        assert!(parse_prefixed(&m.replace("0x02008745", "0x0200874G")).is_err());
+        let o = "T:E50BF214CEB7D20659023A77E586E6FF74EAFFE62FDD38B5B734CC1BCC05FC353C8DF9114BFB41516AFABC95EB4DEC06940E0F0316D0AB68138F7948008ABA05AAC8C78157DC66A2F654DD3831E9E53E";
+        let p = parse_prefixed(o).unwrap().unwrap();
+        assert_eq!(p.identified().scheme, Scheme::Oracle12c);
+        assert!(verifies(&p, "nRQXOp8"));
+        assert!(!verifies(&p, "nRQXOp9"));
+        assert!(parse_prefixed(&o[..161]).is_err());
+        assert!(parse_prefixed(&o.replace("T:E5", "T:G5")).is_err());
+        // The fixed 4096 PBKDF2 iterations still meet a lower ceiling.
+        let low = Ceilings { iterations: 4000, ..Ceilings::default() };
+        assert!(matches!(p.check(&low), Err(Error::ParameterOutOfRange { .. })));
+        assert!(p.check(&Ceilings::default()).is_ok());
+        assert_eq!(p.masked().unwrap(), format!("T:{}AAC8C78157DC66A2F654DD3831E9E53E", "0".repeat(128)));
     }
 
     #[test]

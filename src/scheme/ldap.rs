@@ -1,6 +1,7 @@
 //! RFC 2307 LDAP userPassword values: `{MD5}`, `{SHA}` (base64 or, as some
-//! directories wrote them, hex) and the salted `{SMD5}`, `{SSHA}`,
-//! `{SSHA256}`, `{SSHA512}` (base64 of digest ‖ salt); and FSHP
+//! directories wrote them, hex), 389-ds and OpenDJ's `{SHA384}`, and the
+//! salted `{SMD5}`, `{SSHA}`, `{SSHA256}`, `{SSHA384}`, `{SSHA512}` (base64
+//! of digest ‖ salt); and FSHP
 //! (`{FSHPv|saltlen|rounds}` + base64(salt ‖ digest)), iterated over
 //! digest(salt ‖ password).
 
@@ -76,13 +77,19 @@ impl Parsed {
             "SMD5" => (Scheme::LdapSaltedMd5, Alg::Md5, true),
             "SSHA" => (Scheme::LdapSaltedSha1, Alg::Sha1, true),
             "SSHA256" => (Scheme::LdapSaltedSha256, Alg::Sha256, true),
+            "SHA384" => (Scheme::LdapSha384, Alg::Sha384, false),
+            "SSHA384" => (Scheme::LdapSaltedSha384, Alg::Sha384, true),
             "SSHA512" => (Scheme::LdapSaltedSha512, Alg::Sha512, true),
             _ => return Err(Error::Malformed { scheme: None, what: "unknown `{SCHEME}` tag" }),
         };
         let n = alg.len();
-        if !salted && body.len() == 2 * n && is_hex(body) {
+        let hex_scheme = match alg {
+            Alg::Md5 => Some(Scheme::LdapHexMd5),
+            Alg::Sha1 => Some(Scheme::LdapHexSha1),
+            _ => None,
+        };
+        if let Some(scheme) = hex_scheme.filter(|_| !salted && body.len() == 2 * n && is_hex(body)) {
             let digest = hex_decode(body).ok_or(Error::malformed(scheme, "hex"))?;
-            let scheme = if matches!(alg, Alg::Md5) { Scheme::LdapHexMd5 } else { Scheme::LdapHexSha1 };
             let tag = format!("{{{tag}}}");
             return Ok(Parsed { scheme, alg, digest, salt: Vec::new(), fshp_rounds: None, tag, hex: true });
         }
@@ -178,5 +185,28 @@ impl Family for Parsed {
                 d
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha384_tags() {
+        let p = Parsed::parse("{SHA384}qLZLq9CsqRpZvbt3YbQh1PK7OCgNOnW6DyHyvrxFWD1EbFmGYMlM5oDEfRnDB4On")
+            .unwrap();
+        assert_eq!(p.identified().scheme, Scheme::LdapSha384);
+        // 96 hex digits under {SHA384} are not a hex form (only {MD5} and
+        // {SHA} have one): base64 of the wrong length.
+        assert!(Parsed::parse(&format!("{{SHA384}}{}", "ab".repeat(48))).is_err());
+        let s = Parsed::parse(
+            "{SSHA384}YecPLZsrUZaY9O0eBqWZKgh9OVftfsBha4rEArZMTx/6QzDBi9GVshQRYaKENg40B03nVcKwZXI=",
+        )
+        .unwrap();
+        assert_eq!(s.identified().scheme, Scheme::LdapSaltedSha384);
+        assert_eq!(s.salt.len(), 8);
+        // A salted value must hold more than the digest.
+        assert!(Parsed::parse(&format!("{{SSHA384}}{}", b64_encode_padded(&[0; 48]))).is_err());
     }
 }

@@ -20,16 +20,21 @@ use crate::site::SiteParams;
 pub(crate) mod argon2;
 pub(crate) mod aspnet;
 pub(crate) mod bcrypt;
+pub(crate) mod cisco;
 pub(crate) mod dbms;
 pub(crate) mod des_crypt;
 pub(crate) mod digest;
+pub(crate) mod dovecot;
 pub(crate) mod ldap;
 pub(crate) mod md5_crypt;
+pub(crate) mod mysql_sha2;
 pub(crate) mod pbkdf2;
 pub(crate) mod phpass;
 pub(crate) mod scrypt;
 pub(crate) mod sha1_crypt;
 pub(crate) mod sha_crypt;
+pub(crate) mod shiro;
+pub(crate) mod spring;
 pub(crate) mod sun_md5_crypt;
 pub(crate) mod yescrypt;
 
@@ -133,8 +138,50 @@ impl Family for Wrapped<'_> {
         let inner = self.inner.masked()?;
         Ok(match self.scheme {
             Scheme::DjangoDesCrypt => format!("crypt${}${inner}", inner.get(..2).unwrap_or_default()),
-            _ => format!("{{CRYPT}}{inner}"),
+            s => match dovecot::wrapper_tag(s) {
+                Some(tag) => format!("{tag}{inner}"),
+                None => format!("{{CRYPT}}{inner}"),
+            },
         })
+    }
+
+    fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
+        self.inner.marks()
+    }
+
+    fn verify(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Choice> {
+        self.inner.verify(password, kdf)
+    }
+}
+
+/// A family behind an application's prefix that names it (Spring Security's
+/// `{bcrypt}`, `{argon2}`, `{ldap}`; Jenkins's `#jbcrypt:`): the prefix names
+/// the scheme and is kept as stored, the inner string does the work.
+struct Prefixed<'a> {
+    scheme: Scheme,
+    prefix: &'a str,
+    inner: Parsed<'a>,
+}
+
+impl Family for Prefixed<'_> {
+    fn identified(&self) -> Identified {
+        Identified { scheme: self.scheme, ..self.inner.identified() }
+    }
+
+    fn check(&self, c: &Ceilings) -> Result<()> {
+        self.inner.check(c)
+    }
+
+    fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        self.inner.derive(password, kdf)
+    }
+
+    fn expected(&self) -> Cow<'_, [u8]> {
+        self.inner.expected()
+    }
+
+    fn masked(&self) -> Result<String> {
+        Ok(format!("{}{}", self.prefix, self.inner.masked()?))
     }
 
     fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
@@ -192,7 +239,11 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
     if s.is_empty() {
         return Err(Error::Malformed { scheme: None, what: "empty string" });
     }
-    if s.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()) {
+    // MySQL's caching_sha2_password salt is any 7-bit byte but NUL and `$`:
+    // control characters are let through for its prefix only, and its
+    // parser accepts them only in the salt.
+    let controls_allowed = s.starts_with("$A$");
+    if s.bytes().any(|b| !b.is_ascii() || (b.is_ascii_control() && !controls_allowed)) {
         return Err(Error::Malformed { scheme: None, what: "control or non-ASCII characters" });
     }
     if let Some(disabled) = parse_disabled(s, depth)? {
@@ -214,26 +265,40 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
             "scrypt" => Box::new(scrypt::Parsed::parse_passlib(s)?),
             "argon2id" | "argon2i" | "argon2d" => Box::new(argon2::Parsed::parse(s, None)?),
             "sha1" => Box::new(sha1_crypt::Sha1Crypt::parse(s)?),
+            "8" | "9" => Box::new(cisco::Parsed::parse(s)?),
+            "A" => Box::new(mysql_sha2::Parsed::parse(s)?),
+            "mysql" => Box::new(mysql_sha2::Parsed::parse_hashcat(s)?),
+            "shiro1" => Box::new(shiro::Parsed::parse(s)?),
             "3" => Box::new(digest::Parsed::parse_builtin(s, Scheme::BsdNthash, Extra::default())?),
             m if m == "md5" || m.starts_with("md5,") => Box::new(sun_md5_crypt::SunMd5Crypt::parse(s)?),
             _ => {
                 return Err(Error::Malformed { scheme: None, what: "unknown `$id$` prefix" });
             }
         }
+    } else if let Some(p) = parse_spring(s, depth)? {
+        p
     } else if let Some(inner) = s.strip_prefix("{CRYPT}") {
         parse_ldap_crypt(inner, depth)?
     } else if s.starts_with("{PKCS5S2}") {
         Box::new(pbkdf2::Parsed::parse_atlassian(s)?)
     } else if s.starts_with("{PBKDF2") {
-        Box::new(pbkdf2::Parsed::parse_ldap(s)?)
+        Box::new(parse_pbkdf2_tag(s)?)
     } else if s.starts_with("{FSHP") {
         Box::new(ldap::Parsed::parse_fshp(s)?)
+    } else if let Some((label, inner_family, inner)) = dovecot::crypt_wrapper(s) {
+        parse_dovecot_crypt(label, inner_family, inner, depth)?
+    } else if let Some(p) = dovecot::Scram::parse(s)? {
+        Box::new(p)
+    } else if let Some(p) = dovecot::Parsed::parse(s)? {
+        Box::new(p)
     } else if s.starts_with('{') {
         Box::new(ldap::Parsed::parse(s)?)
     } else if s.starts_with('_') {
         Box::new(des_crypt::DesCrypt::parse_bsdi(s)?)
     } else if s.starts_with("grub.pbkdf2.") {
         Box::new(pbkdf2::Parsed::parse_grub(s)?)
+    } else if s.starts_with(":pbkdf2:") {
+        Box::new(pbkdf2::Parsed::parse_mediawiki(s)?)
     } else if let Some(p) = dbms::parse_prefixed(s)? {
         Box::new(p)
     } else if let Some((prefix, rest)) = s.split_once('$') {
@@ -256,6 +321,27 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         return Ok(None);
     };
     Ok(Some(parsed))
+}
+
+/// The `{PBKDF2…}` tags. `{PBKDF2}` has three layouts, told apart by
+/// content: Dovecot's `$1$salt$rounds$hex` (starts with `$`), ForgeRock's
+/// `iterations:base64` (a `:`, no `$`), else passlib / 389-ds's
+/// `rounds$salt$checksum`. `{PBKDF2-SHA256}` / `{PBKDF2-SHA512}` come in
+/// adapted base64 (passlib) and standard base64 (389-ds 2.x): the parser
+/// reads the alphabet from the content.
+fn parse_pbkdf2_tag(s: &str) -> Result<pbkdf2::Parsed> {
+    let body = s.split_once('}').map_or("", |(_, b)| b);
+    if s.starts_with("{PBKDF2_SHA256}") {
+        pbkdf2::Parsed::parse_389ds(s)
+    } else if s.starts_with("{PBKDF2-HMAC-") {
+        pbkdf2::Parsed::parse_forgerock(s)
+    } else if s.starts_with("{PBKDF2}$") {
+        pbkdf2::Parsed::parse_dovecot(s)
+    } else if s.starts_with("{PBKDF2}") && body.contains(':') && !body.contains('$') {
+        pbkdf2::Parsed::parse_forgerock(s)
+    } else {
+        pbkdf2::Parsed::parse_ldap(s)
+    }
 }
 
 /// Locked and unusable accounts: a bare `!`, `!!` or `*`; `*LK*`/`*NP*`
@@ -302,6 +388,97 @@ fn parse_ldap_crypt(inner: &str, depth: usize) -> Result<Parsed<'_>> {
         other => other,
     };
     Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+}
+
+/// Dovecot's `{SHA512-CRYPT}`, `{BLF-CRYPT}`, `{ARGON2ID}`, `{MD5}$1$`, …
+/// around a crypt(3) or Argon2 string, reported under the Dovecot label. The
+/// tag must name the inner family (`{SHA256-CRYPT}$6$…` is refused, although
+/// Dovecot would hand it to the system crypt), and an Argon2 string must be
+/// what libsodium writes and reads: version 19, no `keyid` or `data`.
+fn parse_dovecot_crypt<'a>(
+    label: Scheme,
+    family: Scheme,
+    inner: &'a str,
+    depth: usize,
+) -> Result<Parsed<'a>> {
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = parse_nested(inner, depth + 1)?.ok_or(Error::malformed(label, "not a crypt string"))?;
+    let id = parsed.identified();
+    if id.scheme == Scheme::Disabled {
+        return Ok(parsed);
+    }
+    if id.scheme != family {
+        return Err(Error::malformed(label, "the tag does not name the inner string's family"));
+    }
+    let (keyid, data) = parsed.marks();
+    if keyid.is_some()
+        || data.is_some()
+        || matches!(id.params, Params::Argon2 { version, .. } if version != 19)
+    {
+        return Err(Error::malformed(label, "Argon2 string libsodium does not read (version, keyid, data)"));
+    }
+    Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+}
+
+/// Spring Security's `DelegatingPasswordEncoder` strings (`{id}` + what the
+/// encoder wrote) and Jenkins's `#jbcrypt:`. `Ok(None)` when `s` is neither
+/// (`{MD5}` + base64 or hex is LDAP's: Spring's `{MD5}` has its `{salt}`
+/// right after the id).
+fn parse_spring(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
+    if let Some(inner) = s.strip_prefix("#jbcrypt:") {
+        // jBCrypt 0.4 reads `$2a$` (and the `$2$` nobody writes) only.
+        if !inner.starts_with("$2a$") {
+            return Err(Error::malformed(Scheme::JenkinsJbcrypt, "jBCrypt reads `$2a$` strings only"));
+        }
+        let prefix = s.get(..9).unwrap_or_default();
+        return prefixed(Scheme::JenkinsJbcrypt, prefix, inner, depth, &[Scheme::Bcrypt]).map(Some);
+    }
+    let Some((id, rest)) = spring::split_id(s) else { return Ok(None) };
+    let prefix = s.get(..id.len() + 2).unwrap_or_default();
+    let parsed = match id {
+        "bcrypt" => prefixed(Scheme::SpringBcrypt, prefix, rest, depth, &[Scheme::Bcrypt])?,
+        "argon2" | "argon2@SpringSecurity_v5_8" => {
+            let argon2 = [Scheme::Argon2id, Scheme::Argon2i, Scheme::Argon2d];
+            let p = prefixed(Scheme::SpringArgon2, prefix, rest, depth, &argon2)?;
+            // Spring's Argon2EncodingUtils reads m, t and p only.
+            if p.marks() != (None, None) {
+                return Err(Error::malformed(Scheme::SpringArgon2, "parameters must be m=,t=,p="));
+            }
+            p
+        }
+        "ldap" => {
+            spring::check_ldap_body(rest)?;
+            let sha = [Scheme::LdapSaltedSha1, Scheme::LdapSha1];
+            prefixed(Scheme::SpringLdap, prefix, rest, depth, &sha)?
+        }
+        _ => match spring::Parsed::parse(s)? {
+            Some(p) => Box::new(p),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(parsed))
+}
+
+/// `inner`, which must be one of `families`, behind `prefix`, reported as `scheme`.
+fn prefixed<'a>(
+    scheme: Scheme,
+    prefix: &'a str,
+    inner: &'a str,
+    depth: usize,
+    families: &[Scheme],
+) -> Result<Parsed<'a>> {
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = parse_nested(inner, depth + 1)?;
+    match parsed {
+        Some(p) if families.contains(&p.identified().scheme) => {
+            Ok(Box::new(Prefixed { scheme, prefix, inner: p }))
+        }
+        _ => Err(Error::malformed(scheme, "the prefix's family does not follow it")),
+    }
 }
 
 /// Django's `crypt$<salt>$<13-char DES crypt>`. The salt field is empty

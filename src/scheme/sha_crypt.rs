@@ -14,7 +14,7 @@ use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{is_crypt64, is_crypt_salt, parse_decimal};
 use crate::error::{Error, Result};
-use crate::primitives::sha_crypt::{self, Hash};
+use crate::primitives::sha_crypt::{self, transpose, Hash, SHA256_ORDER, SHA512_ORDER};
 
 pub(crate) struct ShaCrypt<'a> {
     s: &'a str,
@@ -23,22 +23,6 @@ pub(crate) struct ShaCrypt<'a> {
     salt: &'a str,
     /// The checksum decoded, in SHA-crypt's transposed byte order.
     expected: Vec<u8>,
-}
-
-/// SHA-crypt's output byte order (the spec's `b64_from_24bit` groups),
-/// applied before crypt64 encoding.
-const SHA256_ORDER: [usize; 32] = [
-    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28, 18, 29,
-    19, 9, 30, 31,
-];
-const SHA512_ORDER: [usize; 64] = [
-    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8, 50, 51,
-    30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58, 37, 38, 17, 59,
-    60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
-];
-
-fn transpose(raw: &[u8], order: &[usize]) -> Zeroizing<Vec<u8>> {
-    Zeroizing::new(order.iter().map(|&i| raw.get(i).copied().unwrap_or(0)).collect())
 }
 
 impl<'a> ShaCrypt<'a> {
