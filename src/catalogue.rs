@@ -199,6 +199,16 @@ catalogue! {
     MysqlCachingSha2: "mysql_caching_sha2", Some(7401), Legacy, false, true, "`$A$005$` + 20-byte salt + 43-char sha256-crypt (MySQL 8 caching_sha2_password)";
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
+    FirebaseScrypt: "firebase_scrypt", None, Legacy, true, true, "base64 passwordHash: AES-256-CTR of the project's signer key under scrypt(pass, salt . separator); salt column, project config in params";
+    KeycloakPbkdf2: "keycloak_pbkdf2", None, Legacy, true, true, "secret_data JSON `{\"value\":b64,\"salt\":b64,…}`, credential_data JSON (iterations, PRF) in the params column";
+    GiteaPbkdf2: "gitea_pbkdf2", None, Legacy, true, true, "hex PBKDF2-HMAC-SHA256; salt column; `passwd_hash_algo` (`pbkdf2$50000$50`) in the params column";
+    GrafanaPbkdf2: "grafana_pbkdf2", None, Legacy, true, true, "hex PBKDF2-HMAC-SHA256(pass, salt, 10000, 50); salt column";
+    DiscoursePbkdf2: "discourse_pbkdf2", None, Legacy, true, true, "hex PBKDF2-HMAC-SHA256; salt column; `$pbkdf2-sha256$i=…,l=32$` in the params column";
+    AspnetMembershipSha1: "aspnet_membership_sha1", Some(141), Legacy, true, true, "base64 sha1(salt . utf16le(pass)); base64 salt column";
+    SymfonyMessageDigest: "symfony_message_digest", None, Legacy, true, true, "base64 of sha512 iterated 5000 times over `pass{salt}`; salt column";
+    RabbitmqSha256: "rabbitmq_sha256", None, Legacy, true, true, "base64(salt4 . sha256(salt4 . pass))";
+    BetterAuthScrypt: "better_auth_scrypt", None, Legacy, true, true, "`hex(salt16):hex(scrypt(NFKC(pass), salt hex text, N 16384, r 16, p 1))`";
+    Magento2: "magento2", None, Legacy, true, true, "`hash:salt:version[:version]` (sha256(salt . pass) = 1, Argon2id13 = 2 / `3_32_2_67108864`)";
 
     // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
 

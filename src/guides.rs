@@ -6,7 +6,7 @@
 //! identical:
 //!
 //! ```
-//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "dovecot", "spring"] {
+//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "dovecot", "spring", "gitea-grafana"] {
 //!     let path = format!("{}/docs/migrate/{name}.md", env!("CARGO_MANIFEST_DIR"));
 //!     let text = std::fs::read_to_string(&path).expect("guide");
 //!     let shown = text.split("```toml\n").nth(1).and_then(|t| t.split("```").next()).expect("toml block");
@@ -49,3 +49,6 @@ pub struct DovecotGuide;
 /// `docs/migrate/spring.md`
 #[doc = include_str!("../docs/migrate/spring.md")]
 pub struct SpringGuide;
+/// `docs/migrate/gitea-grafana.md`
+#[doc = include_str!("../docs/migrate/gitea-grafana.md")]
+pub struct GiteaGrafanaGuide;

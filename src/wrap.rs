@@ -528,6 +528,22 @@ const CODES: &[Code] = &[
     c("Yh", Scheme::MysqlCachingSha2, &[Lit("$mysql$A$"), Hole, Lit("*"), Hole, Lit(MYSQL_HEX_DOTS)]),
 
     // wave 3: rows with a salt, params or params column: Firebase, Keycloak, Gitea, Grafana, Discourse, ASP.NET Membership, Symfony, RabbitMQ, Better Auth, Magento
+    c("Ef", Scheme::FirebaseScrypt, &[A86, Lit("==")]),
+    c("K5", Scheme::KeycloakPbkdf2,
+        &[Lit("{\"value\":\""), A86, Lit("==\",\"salt\":\""), Hole, Lit("\",\"additionalParameters\":{}}")]),
+    c("K2", Scheme::KeycloakPbkdf2,
+        &[Lit("{\"value\":\""), A43, Lit("=\",\"salt\":\""), Hole, Lit("\",\"additionalParameters\":{}}")]),
+    c("Gt", Scheme::GiteaPbkdf2, &[Fill(b'0', 100)]),
+    c("Gr", Scheme::GrafanaPbkdf2, &[Fill(b'0', 100)]),
+    c("Gd", Scheme::DiscoursePbkdf2, &[Z64]),
+    c("Hm", Scheme::AspnetMembershipSha1, &[A27, Lit("=")]),
+    c("Hs", Scheme::SymfonyMessageDigest, &[A86, Lit("==")]),
+    c("Rq", Scheme::RabbitmqSha256, &[Hole, Fill(b'A', 42)]),
+    c("Ba", Scheme::BetterAuthScrypt, &[Hole, Lit(":"), Z128]),
+    c("T1", Scheme::Magento2, &[Z64, Lit(":"), Hole, Lit(":1")]),
+    c("T2", Scheme::Magento2, &[Z64, Lit(":"), Hole, Lit(":2")]),
+    c("T3", Scheme::Magento2, &[Z64, Lit(":"), Hole, Lit(":3_32_2_67108864")]),
+    c("T4", Scheme::Magento2, &[Z64, Lit(":"), Hole, Lit(":1:3_32_2_67108864")]),
 
     // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
 

@@ -1,6 +1,7 @@
 //! Building blocks that several families share, below them in the layering:
 //! a family imports these, never another family.
 
+pub(crate) mod argon2;
 pub(crate) mod crypt3;
 pub(crate) mod prf;
 pub(crate) mod scrypt;

@@ -9,10 +9,7 @@
 //! associated data, which rehash sets to `nfc` or `nfkc` when the password was
 //! Unicode-normalized before hashing. Verify applies exactly what they record.
 
-use std::sync::Mutex;
-
-use rehash_argon2::{hash_into, Algorithm, Block, Inputs, Options, Version};
-use zeroize::Zeroize as _;
+use rehash_argon2::{Algorithm, Inputs, Version};
 use zeroize::Zeroizing;
 
 use std::borrow::Cow;
@@ -22,6 +19,8 @@ use crate::catalogue::{Identified, KeyId, Normalization, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_unpadded, parse_decimal};
 use crate::error::{Error, Result};
+use crate::primitives::argon2::run;
+pub(crate) use crate::primitives::argon2::{argon2id_raw, prewarm};
 
 pub(crate) struct Parsed {
     scheme: Scheme,
@@ -181,111 +180,12 @@ impl Family for Parsed {
     }
 }
 
-/// One Argon2 computation in a pooled arena, on the process's selected path.
-fn run(
-    alg: Algorithm,
-    version: Version,
-    (m, t, p): (u32, u32, u32),
-    inputs: &Inputs<'_>,
-    out: &mut [u8],
-    threads: u32,
-) -> std::result::Result<(), rehash_argon2::Error> {
-    let params = rehash_argon2::Params { m_kib: m, t, p };
-    let threads = usize::try_from(threads.clamp(1, p.max(1))).unwrap_or(1);
-    with_blocks(params.blocks(), |blocks| {
-        hash_into(alg, version, params, inputs, blocks, out, Options { backend: None, threads })
-    })
-}
-
-/// Argon2 memory arenas, reused across hashes: a verify takes the smallest
-/// pooled arena that fits (or allocates one), and gives it back wiped. Reuse
-/// keeps pages faulted in and, above all, keeps the process's memory bounded
-/// by the number of concurrent computations: allocating and freeing 19 MiB per
-/// login let glibc's per-thread arenas grow the resident set without bound
-/// under concurrent logins (measured: 2.2 GiB for 500 logins under a 256 MiB
-/// limiter budget, see BENCHMARKS.md).
-static ARENAS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-
-/// Arenas kept for reuse; more concurrent computations than this allocate and
-/// free their own.
-const ARENAS_KEPT: usize = 32;
-
-fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let pooled = ARENAS.lock().ok().and_then(|mut pool| {
-        let best = pool
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.len() >= n)
-            .min_by_key(|(_, a)| a.len())
-            .map(|(i, _)| i)?;
-        Some(pool.swap_remove(best))
-    });
-    let mut arena = pooled.unwrap_or_else(|| new_arena(n));
-    let out = f(&mut arena);
-    // The blocks are derived from the password: wipe before anyone else sees them.
-    let used = n.min(arena.len());
-    arena.iter_mut().take(used).for_each(|b| b.zeroize());
-    if let Ok(mut pool) = ARENAS.lock() {
-        if pool.len() < ARENAS_KEPT {
-            pool.push(arena);
-        }
-    }
-    out
-}
-
-/// A new arena of `n` blocks, every page written once (pre-faulted), so the
-/// hash that first uses it does not pay the page faults.
-fn new_arena(n: usize) -> Vec<Block> {
-    // Not `vec![ZERO; n]`: a zeroed allocation maps untouched zero pages (and
-    // the compiler may drop stores of zeros into it). A plain allocation
-    // written block by block is backed by the kernel now.
-    let mut arena = Vec::with_capacity(n);
-    arena.resize(n, Block::ZERO);
-    arena
-}
-
-/// Fill the arena pool with up to `count` pre-faulted arenas of `n` blocks
-/// (the pool keeps at most [`ARENAS_KEPT`]); returns how many it now holds
-/// that fit.
-pub(crate) fn prewarm(n: usize, count: usize) -> usize {
-    let have = ARENAS.lock().map(|pool| pool.iter().filter(|a| a.len() >= n).count()).unwrap_or(0);
-    let want = count.min(ARENAS_KEPT).saturating_sub(have);
-    let fresh: Vec<Vec<Block>> = (0..want).map(|_| new_arena(n)).collect();
-    match ARENAS.lock() {
-        Ok(mut pool) => {
-            for a in fresh {
-                if pool.len() < ARENAS_KEPT {
-                    pool.push(a);
-                }
-            }
-            pool.iter().filter(|a| a.len() >= n).count()
-        }
-        Err(_) => 0,
-    }
-}
-
 /// What a new Argon2id hash is made with, beyond its cost parameters.
 pub(crate) struct Marks<'a> {
     /// The pepper's key id and secret (Argon2's secret input).
     pub pepper: Option<(&'a [u8], &'a [u8])>,
     /// Associated data recording a Unicode normalization form.
     pub data: Option<&'a [u8]>,
-}
-
-/// The raw 32-byte Argon2id v19 tag of `password` (the outer hash of a
-/// version 2 wrapped string), with an optional secret (pepper) input.
-pub(crate) fn argon2id_raw(
-    password: &[u8],
-    (m, t, p): (u32, u32, u32),
-    salt: &[u8],
-    secret: Option<&[u8]>,
-    threads: u32,
-) -> Result<Zeroizing<[u8; 32]>> {
-    let inputs = Inputs { password, salt, secret: secret.unwrap_or_default(), ad: &[] };
-    let mut out = Zeroizing::new([0u8; 32]);
-    run(Algorithm::Argon2id, Version::V0x13, (m, t, p), &inputs, out.as_mut_slice(), threads)
-        .map_err(|e| Error::InvalidConfig(format!("argon2: {e}")))?;
-    Ok(out)
 }
 
 /// A new `$argon2id$v=19$…` string with a 32-byte tag.

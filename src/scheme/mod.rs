@@ -17,15 +17,21 @@ use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
 use crate::site::SiteParams;
 
+pub(crate) mod app_digest;
 pub(crate) mod argon2;
 pub(crate) mod aspnet;
 pub(crate) mod bcrypt;
+pub(crate) mod better_auth;
 pub(crate) mod cisco;
 pub(crate) mod dbms;
 pub(crate) mod des_crypt;
 pub(crate) mod digest;
 pub(crate) mod dovecot;
+pub(crate) mod firebase;
+pub(crate) mod hex_pbkdf2;
+pub(crate) mod keycloak;
 pub(crate) mod ldap;
+pub(crate) mod magento;
 pub(crate) mod md5_crypt;
 pub(crate) mod mysql_sha2;
 pub(crate) mod pbkdf2;
@@ -207,7 +213,6 @@ pub(crate) struct Kdf<'a> {
 /// how the row was hashed (`params_col`: Keycloak's `credential_data`,
 /// Gitea's `passwd_hash_algo`).
 #[derive(Clone, Copy, Default)]
-#[allow(dead_code)] // `params` and `params_col` are read by the wave-3 families as they land
 pub(crate) struct Extra<'a> {
     pub salt: Option<&'a str>,
     pub user: Option<&'a str>,
@@ -606,6 +611,17 @@ fn parse_declared<'a>(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Option<Re
         Scheme::Mysql323 => boxed(dbms::Parsed::parse_mysql323(s)),
         Scheme::Bigcrypt => boxed(des_crypt::DesCrypt::parse_bigcrypt(s)),
         s2 if digest::builtin(s2).is_some() => boxed(digest::Parsed::parse_builtin(s, s2, extra)),
+        // wave 3: rows with a salt, params or params column
+        Scheme::FirebaseScrypt => boxed(firebase::Parsed::parse(s, extra)),
+        Scheme::KeycloakPbkdf2 => boxed(keycloak::Parsed::parse(s, extra)),
+        Scheme::GiteaPbkdf2 => boxed(hex_pbkdf2::Parsed::parse_gitea(s, extra)),
+        Scheme::GrafanaPbkdf2 => boxed(hex_pbkdf2::Parsed::parse_grafana(s, extra)),
+        Scheme::DiscoursePbkdf2 => boxed(hex_pbkdf2::Parsed::parse_discourse(s, extra)),
+        Scheme::AspnetMembershipSha1 => boxed(app_digest::Parsed::parse_aspnet_membership(s, extra)),
+        Scheme::SymfonyMessageDigest => boxed(app_digest::Parsed::parse_symfony(s, extra)),
+        Scheme::RabbitmqSha256 => boxed(app_digest::Parsed::parse_rabbitmq(s)),
+        Scheme::BetterAuthScrypt => boxed(better_auth::Parsed::parse(s)),
+        Scheme::Magento2 => boxed(magento::Parsed::parse(s)),
         _ => None,
     }
 }
@@ -620,6 +636,12 @@ fn shape_candidates(s: &str) -> Vec<Scheme> {
             Scheme::DesCrypt => des_crypt::looks_like_des(s),
             Scheme::Mysql323 => dbms::looks_like_mysql323(s),
             Scheme::Bigcrypt => des_crypt::looks_like_bigcrypt(s),
+            // wave 3: rows with a salt, params or params column (exact shapes
+            // only; the others' strings are bare base64 or hex of common lengths)
+            Scheme::KeycloakPbkdf2 => keycloak::looks_like(s),
+            Scheme::GiteaPbkdf2 | Scheme::GrafanaPbkdf2 => hex_pbkdf2::looks_like_50_byte_key(s),
+            Scheme::BetterAuthScrypt => better_auth::looks_like(s),
+            Scheme::Magento2 => magento::looks_like(s),
             other => digest::looks_like(s, *other),
         })
         .collect()

@@ -102,24 +102,14 @@ pub const WAVE3_PENDING_FORMS: &[&str] = &[];
 /// run). Their malformed lines run regardless: they must never verify.
 #[allow(dead_code)] // not every test crate uses it
 pub const WAVE3_PENDING: &[&str] = &[
-    "aspnet_membership_sha1",
-    "better_auth_scrypt",
     "devise_bcrypt_pepper",
-    "discourse_pbkdf2",
     "django_pbkdf2_wrapped_sha1",
     "django_unsalted_md5",
     "django_unsalted_sha1",
-    "firebase_scrypt",
-    "gitea_pbkdf2",
-    "grafana_pbkdf2",
-    "keycloak_pbkdf2",
-    "magento2",
     "mediawiki_a",
     "mediawiki_b",
     "nextcloud_argon2",
     "nextcloud_bcrypt",
-    "rabbitmq_sha256",
-    "symfony_message_digest",
     "werkzeug_legacy",
 ];
 
