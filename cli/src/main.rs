@@ -576,11 +576,11 @@ impl batch::Progress for WrapProgress {
     }
 }
 
-/// `, N without a password` when a Firebase export has users without a
+/// `, users without a password: N` when a Firebase export has users without a
 /// `passwordHash` (they are not rows), else nothing.
 fn without_password(n: u64) -> String {
     if n > 0 {
-        format!(", {n} users without a password (left alone)")
+        format!(", users without a password: {n} (left alone)")
     } else {
         String::new()
     }

@@ -37,7 +37,6 @@ fn rehash(args: &[&str]) -> Output {
 
 /// A valid wave-3 vector with the row's other inputs.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // password and params are read by the end-to-end tests
 struct Vector {
     id: String,
     password: Vec<u8>,
@@ -552,5 +551,311 @@ async fn keycloak_credential_rows_on_every_engine() {
         .err()
         .expect("refused");
     assert!(e.to_string().contains("needs a database"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The policy's secrets in a test: the Firebase signer key by name.
+struct Secrets(String);
+
+impl rehash::config::SecretSource for Secrets {
+    fn env(&self, name: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        (name == "REHASH_TEST_FIREBASE_KEY").then(|| zeroize::Zeroizing::new(self.0.clone().into_bytes()))
+    }
+    fn file(&self, _: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        None
+    }
+}
+
+/// A policy file with the vector's project hash config in `[params]`, the
+/// signer key read from the environment.
+fn firebase_policy(params: &Value) -> (String, String) {
+    let key = params["base64_signer_key"].as_str().expect("key").to_owned();
+    let toml = format!(
+        "[timing]\nequal_time_failures = false\n\n[params]\nbase64_signer_key = {{ env = \"REHASH_TEST_FIREBASE_KEY\" }}\n\
+         base64_salt_separator = \"{}\"\nrounds = {}\nmem_cost = {}\n",
+        params["base64_salt_separator"].as_str().expect("separator"),
+        params["rounds"],
+        params["mem_cost"]
+    );
+    (toml, key)
+}
+
+fn rehash_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rehash"));
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run rehash")
+}
+
+fn report(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|_| {
+        panic!("no JSON: {} / {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    })
+}
+
+/// `rehash scan` and `rehash wrap --preset firebase` over a Firebase Auth
+/// export: the project's config from the policy's `[params]`, every user
+/// with a password wrapped, the export written back in its shape, and every
+/// wrapped hash verifying with its salt and the same config (and only with
+/// the right password).
+#[test]
+fn firebase_export_scan_wrap_then_verify() {
+    let dir = tmpdir("firebase-e2e");
+    let (text, vs) = firebase_export();
+    let input = dir.join("users.json");
+    std::fs::write(&input, &text).expect("write");
+    let (toml, key) = firebase_policy(vs[0].params.as_ref().expect("params"));
+    let policy_file = dir.join("firebase.toml");
+    std::fs::write(&policy_file, &toml).expect("write");
+    let env = [("REHASH_TEST_FIREBASE_KEY", key.as_str())];
+    let pf = p(&policy_file);
+
+    let o = rehash_env(&["scan", p(&input), "--preset", "firebase", "--policy", pf, "--json"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep = report(&o);
+    assert_eq!((rep["rows"].as_u64(), rep["without_password"].as_u64()), (Some(2), Some(2)), "{rep}");
+    assert_eq!((rep["malformed_rows"].as_u64(), rep["below_policy"].as_u64()), (Some(0), Some(2)), "{rep}");
+    assert_eq!(rep["schemes"][0]["scheme"], "firebase_scrypt", "{rep}");
+    let o = rehash_env(&["scan", p(&input), "--preset", "firebase", "--policy", pf], &env);
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.contains(": 2 rows, users without a password: 2 (left alone)"), "{shown}");
+
+    // Without the project's config every row says what it lacks, by id.
+    let o = rehash(&["scan", p(&input), "--preset", "firebase", "--json"]);
+    let rep = report(&o);
+    assert_eq!(rep["malformed_rows"].as_u64(), Some(2), "{rep}");
+    let problems = rep["malformed"].to_string();
+    assert!(problems.contains("u1") && problems.contains("params"), "{problems}");
+    assert!(!problems.contains(&vs[0].hash) && !problems.contains(&key), "{problems}");
+
+    let out = dir.join("users.wrapped.json");
+    let o = rehash_env(
+        &["wrap", p(&input), "--preset", "firebase", "--policy", pf, "--output", p(&out), "--json"],
+        &env,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep = report(&o);
+    assert_eq!((rep["wrapped"].as_u64(), rep["without_password"].as_u64()), (Some(2), Some(2)), "{rep}");
+    assert_eq!((rep["errors"].as_u64(), rep["remaining_below_policy"].as_u64()), (Some(0), Some(0)), "{rep}");
+    assert_eq!(std::fs::read_to_string(&input).expect("read"), text, "the input is untouched");
+
+    let (before, after): (Value, Value) = (
+        serde_json::from_str(&text).expect("json"),
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("json"),
+    );
+    let policy = rehash::Policy::from_toml_with(&toml, &Secrets(key.clone())).expect("policy");
+    let firebase = rehash::Scheme::from_name("firebase_scrypt").expect("family");
+    for (i, b) in before["users"].as_array().expect("users").iter().enumerate() {
+        let a = &after["users"][i];
+        let Some(v) = vs.iter().find(|v| b["passwordHash"] == v.hash.as_str()) else {
+            assert_eq!(a, b, "a user without a password is as it was");
+            continue;
+        };
+        let wrapped = a["passwordHash"].as_str().expect("hash");
+        assert!(wrapped.starts_with("$rw2$") && wrapped.len() <= 128, "{wrapped}");
+        let mut rest = a.clone();
+        rest["passwordHash"] = b["passwordHash"].clone();
+        assert_eq!(&rest, b, "only passwordHash changes");
+        let row =
+            rehash::Stored::new(wrapped).with_salt(v.salt.as_deref().expect("salt")).with_scheme(firebase);
+        let ok = policy.verify(&v.password, row).expect("verify");
+        assert!(ok.is_valid() && ok.needs_upgrade(), "{}", v.id);
+        let mut wrong = v.password.clone();
+        wrong[0] ^= 0x20;
+        assert!(!policy.verify(&wrong, row).expect("verify").is_valid(), "{}", v.id);
+    }
+    // The wrapped export scans as wrapped; a second wrap changes nothing.
+    let o =
+        rehash_env(&["wrap", p(&out), "--preset", "firebase", "--policy", pf, "--in-place", "--json"], &env);
+    let rep = report(&o);
+    assert_eq!((rep["already_wrapped"].as_u64(), rep["wrapped"].as_u64()), (Some(2), Some(0)), "{rep}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `rehash scan` and `rehash wrap --preset keycloak` on Keycloak's table on
+/// every engine: the password rows are wrapped (SECRET_DATA only), the OTP
+/// and history rows and every CREDENTIAL_DATA stay as they were, and each
+/// wrapped value verifies with its credential_data and the right password.
+#[tokio::test(flavor = "multi_thread")]
+async fn keycloak_table_scan_wrap_then_verify() {
+    let dir = tmpdir("keycloak-e2e");
+    let all = credentials();
+    let vs = wave3("keycloak_pbkdf2");
+    let policy_file = dir.join("keycloak.toml");
+    std::fs::write(&policy_file, "[timing]\nequal_time_failures = false\n").expect("write");
+    let policy = rehash::Policy::from_toml("[timing]\nequal_time_failures = false\n").expect("policy");
+    let keycloak = rehash::Scheme::from_name("keycloak_pbkdf2").expect("family");
+    for (e, url) in engines(&dir, "keycloak-e2e") {
+        exec(&url, &["DROP TABLE IF EXISTS CREDENTIAL".into(), keycloak_table(e, "CREDENTIAL")]).await;
+        insert_credentials(e, &url, "CREDENTIAL", &all).await;
+        let pf = p(&policy_file);
+        let o = rehash(&["scan", &url, "--preset", "keycloak", "--policy", pf, "--json"]);
+        assert!(o.status.success(), "{e:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let rep = report(&o);
+        assert_eq!(
+            (rep["rows"].as_u64(), rep["malformed_rows"].as_u64()),
+            (Some(3), Some(0)),
+            "{e:?}: {rep}"
+        );
+        assert!(rep["schemes"].as_array().expect("schemes").iter().all(|s| s["scheme"] == "keycloak_pbkdf2"));
+        let o =
+            rehash(&["wrap", &url, "--preset", "keycloak", "--policy", pf, "--batch-size", "2", "--json"]);
+        assert!(o.status.success(), "{e:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let rep = report(&o);
+        assert_eq!((rep["wrapped"].as_u64(), rep["errors"].as_u64()), (Some(3), Some(0)), "{e:?}: {rep}");
+        let after = read_credentials(e, &url, "CREDENTIAL").await;
+        assert_eq!(after.len(), all.len());
+        for (a, b) in after.iter().zip(&all) {
+            assert_eq!((&a.0, a.1, &a.3), (&b.0, b.1, &b.3), "{e:?}: only SECRET_DATA may change");
+            if b.1 != "password" {
+                assert_eq!(a.2, b.2, "{e:?}: {} untouched", b.1);
+                continue;
+            }
+            assert!(a.2.starts_with("$rw2$"), "{e:?}: {}", a.2);
+            let v = vs.iter().find(|v| v.hash == b.2).expect("vector");
+            let row = rehash::Stored::new(&a.2).with_params_col(&a.3).with_scheme(keycloak);
+            let ok = policy.verify(&v.password, row).expect("verify");
+            assert!(ok.is_valid() && ok.needs_upgrade(), "{e:?}: {}", v.id);
+            let mut wrong = v.password.clone();
+            wrong[0] ^= 0x20;
+            assert!(!policy.verify(&wrong, row).expect("verify").is_valid(), "{e:?}: {}", v.id);
+        }
+        // Run again: nothing left to do.
+        let o = rehash(&["wrap", &url, "--preset", "keycloak", "--policy", pf, "--json"]);
+        let rep = report(&o);
+        assert_eq!(
+            (rep["already_wrapped"].as_u64(), rep["wrapped"].as_u64()),
+            (Some(3), Some(0)),
+            "{e:?}: {rep}"
+        );
+        exec(&url, &["DROP TABLE IF EXISTS CREDENTIAL".into()]).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--params-col` end to end with Gitea's `user` table (`passwd`, `salt`,
+/// `passwd_hash_algo`) on every engine and as a CSV export: without the flag
+/// every row lacks its params column (the library says so, by id); with it
+/// the rows verify, wrap, and the wrapped values verify with the same salt
+/// and params column.
+#[tokio::test(flavor = "multi_thread")]
+async fn gitea_rows_need_and_get_their_params_column() {
+    let dir = tmpdir("gitea");
+    let vs = wave3("gitea_pbkdf2");
+    let policy_text = "[legacy]\ndeclare = [\"gitea_pbkdf2\"]\n[timing]\nequal_time_failures = false\n";
+    let policy_file = dir.join("gitea.toml");
+    std::fs::write(&policy_file, policy_text).expect("write");
+    let pf = p(&policy_file);
+    let policy = rehash::Policy::from_toml(policy_text).expect("policy");
+    let cols = ["--hash-col", "passwd", "--salt-col", "salt"];
+    // (source, table args, how to read the rows back)
+    let table = format!("gitea_user_{}", std::process::id());
+    let csv = dir.join("user.csv");
+    let mut csv_text = String::from("id,lower_name,passwd,passwd_hash_algo,salt\n");
+    for (i, v) in vs.iter().enumerate() {
+        let salt = v.salt.as_deref().expect("salt");
+        csv_text.push_str(&format!(
+            "{},u{i},{},{},{salt}\n",
+            i + 1,
+            v.hash,
+            v.params_col.as_deref().expect("col")
+        ));
+    }
+    std::fs::write(&csv, &csv_text).expect("write");
+    let mut sources: Vec<(String, Option<(Engine, String)>)> = vec![(p(&csv).to_owned(), None)];
+    for (e, url) in engines(&dir, "gitea") {
+        let ty = "varchar(255)";
+        exec(
+            &url,
+            &[
+                format!("DROP TABLE IF EXISTS {table}"),
+                format!(
+                    "CREATE TABLE {table} (id bigint NOT NULL PRIMARY KEY, lower_name {ty} NOT NULL, passwd {ty}, \
+                     passwd_hash_algo {ty} NOT NULL DEFAULT 'argon2', salt varchar(32))"
+                ),
+            ],
+        )
+        .await;
+        let pl = pool(&url).await;
+        let sql = format!(
+            "INSERT INTO {table} (id, lower_name, passwd, passwd_hash_algo, salt) VALUES ({}, {}, {}, {}, {})",
+            if e == Engine::Postgres { "CAST($1 AS bigint)".into() } else { ph(e, 1) },
+            ph(e, 2),
+            ph(e, 3),
+            ph(e, 4),
+            ph(e, 5)
+        );
+        for (i, v) in vs.iter().enumerate() {
+            sqlx::query(&sql)
+                .bind((i + 1).to_string())
+                .bind(format!("u{i}"))
+                .bind(v.hash.clone())
+                .bind(v.params_col.clone())
+                .bind(v.salt.clone())
+                .execute(&pl)
+                .await
+                .expect("insert");
+        }
+        pl.close().await;
+        sources.push((url.clone(), Some((e, url))));
+    }
+    for (source, db) in &sources {
+        let mut args: Vec<&str> = vec![source.as_str(), "--policy", pf];
+        args.extend(cols);
+        if db.is_some() {
+            args.extend(["--table", table.as_str()]);
+        }
+        let run = |cmd: &str, extra: &[&str]| rehash(&[&[cmd][..], &args, extra, &["--json"]].concat());
+        let rep = report(&run("scan", &[]));
+        assert_eq!(rep["malformed_rows"].as_u64(), Some(vs.len() as u64), "{source}: {rep}");
+        assert!(rep["malformed"].to_string().contains("params_col"), "{source}: {rep}");
+        let rep = report(&run("scan", &["--params-col", "passwd_hash_algo"]));
+        assert_eq!(rep["malformed_rows"].as_u64(), Some(0), "{source}: {rep}");
+        assert_eq!(rep["schemes"][0]["scheme"], "gitea_pbkdf2", "{source}: {rep}");
+        let out = dir.join("user.rehash.csv");
+        let o = run("wrap", &["--params-col", "passwd_hash_algo", "--output", p(&out)]);
+        assert!(o.status.success(), "{source}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(report(&o)["wrapped"].as_u64(), Some(vs.len() as u64), "{source}");
+        // The rows as they are now: (passwd, passwd_hash_algo, salt) by id.
+        let rows: Vec<(String, String, String)> = match db {
+            None => {
+                let mut r = csv::Reader::from_path(&out).expect("csv");
+                r.records()
+                    .map(|rec| {
+                        let rec = rec.expect("record");
+                        (rec[2].to_owned(), rec[3].to_owned(), rec[4].to_owned())
+                    })
+                    .collect()
+            }
+            Some((e, url)) => {
+                let t = if *e == Engine::Mysql { "CHAR" } else { "TEXT" };
+                let pl = pool(url).await;
+                let rows = sqlx::query(&format!(
+                    "SELECT CAST(passwd AS {t}), CAST(passwd_hash_algo AS {t}), CAST(salt AS {t}) FROM {table} ORDER BY id"
+                ))
+                .fetch_all(&pl)
+                .await
+                .expect("select");
+                pl.close().await;
+                rows.iter().map(|r| (text(r, 0), text(r, 1), text(r, 2))).collect()
+            }
+        };
+        assert_eq!(rows.len(), vs.len());
+        for ((hash, algo, salt), v) in rows.iter().zip(&vs) {
+            assert!(hash.starts_with("$rw2$"), "{source}: {hash}");
+            assert_eq!((Some(algo), Some(salt)), (v.params_col.as_ref(), v.salt.as_ref()), "{source}");
+            let row = rehash::Stored::new(hash).with_salt(salt).with_params_col(algo);
+            let ok = policy.verify(&v.password, row).expect("verify");
+            assert!(ok.is_valid() && ok.needs_upgrade(), "{source}: {}", v.id);
+            let mut wrong = v.password.clone();
+            wrong[0] ^= 0x20;
+            assert!(!policy.verify(&wrong, row).expect("verify").is_valid(), "{source}: {}", v.id);
+        }
+        if let Some((_, url)) = db {
+            exec(url, &[format!("DROP TABLE IF EXISTS {table}")]).await;
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1095,6 +1095,135 @@ mod tests {
         }
     }
 
+    /// Rows that need them: Firebase's published example with its project
+    /// config as `params`, a Keycloak row with its credential_data as
+    /// `params_col`; each verifies, wraps and verifies wrapped only with
+    /// them.
+    #[test]
+    fn firebase_and_keycloak_rows_through_the_abi() {
+        let n: *const c_char = ptr::null();
+        let mut p: *mut rehash_policy = ptr::null_mut();
+        let firebase = (
+            c"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+            c"42xEC+ixf3L2lw==",
+            c"{\"base64_signer_key\": \"jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==\", \"base64_salt_separator\": \"Bw==\", \"rounds\": 8, \"mem_cost\": 14}",
+            b"user1password".as_slice(),
+        );
+        let keycloak = (
+            c"{\"value\":\"84cjgpXsACQGQn2PGT6xu6puxCtJDaiOqRLlwTznon/WAXuMXUsIBwpHYRN5w+Wp+0vnM54AE+NJ92CeFHfXpg==\",\"salt\":\"4P8vLvL6Xj23Uu+YHth1+g==\",\"additionalParameters\":{}}",
+            c"{\"hashIterations\":27500,\"algorithm\":\"pbkdf2-sha256\",\"additionalParameters\":{}}",
+            b"Vhb70JRTh".as_slice(),
+        );
+        // SAFETY: valid locals and C string literals; strings of the library freed once.
+        unsafe {
+            assert_eq!(
+                rehash_policy_from_toml(
+                    c"[timing]\nequal_time_failures = false\n".as_ptr(),
+                    &mut p,
+                    ptr::null_mut()
+                ),
+                REHASH_OK
+            );
+            let (hash, salt, params, pw) = firebase;
+            let hint = c"firebase_scrypt".as_ptr();
+            let verify = |stored: *const c_char, params: *const c_char, pw: &[u8]| {
+                rehash_verify_with_params(
+                    p,
+                    pw.as_ptr(),
+                    pw.len(),
+                    stored,
+                    salt.as_ptr(),
+                    n,
+                    hint,
+                    params,
+                    n,
+                    ptr::null_mut(),
+                )
+            };
+            assert_eq!(verify(hash.as_ptr(), params.as_ptr(), pw), REHASH_VALID_NEEDS_UPGRADE);
+            assert_eq!(verify(hash.as_ptr(), params.as_ptr(), b"user1passwore"), REHASH_INVALID);
+            assert_eq!(verify(hash.as_ptr(), n, pw), REHASH_ERROR, "no project config, no verify");
+            let mut wrapped = ptr::null_mut();
+            let rc = rehash_wrap_with_params(
+                p,
+                hash.as_ptr(),
+                salt.as_ptr(),
+                n,
+                hint,
+                params.as_ptr(),
+                n,
+                &mut wrapped,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_OK);
+            assert_eq!(verify(wrapped, params.as_ptr(), pw), REHASH_VALID_NEEDS_UPGRADE);
+            assert_eq!(verify(wrapped, params.as_ptr(), b"user1passwore"), REHASH_INVALID);
+            rehash_string_free(wrapped);
+
+            let (hash, col, pw) = keycloak;
+            let hint = c"keycloak_pbkdf2".as_ptr();
+            let mut label = ptr::null_mut();
+            let rc = rehash_identify_with_params(
+                p,
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                col.as_ptr(),
+                &mut label,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_OK);
+            assert_eq!(CStr::from_ptr(label).to_str().expect("UTF-8"), "keycloak_pbkdf2");
+            rehash_string_free(label);
+            assert_eq!(
+                rehash_needs_upgrade_with_params(
+                    p,
+                    hash.as_ptr(),
+                    n,
+                    n,
+                    hint,
+                    n,
+                    col.as_ptr(),
+                    ptr::null_mut()
+                ),
+                REHASH_VALID_NEEDS_UPGRADE
+            );
+            let mut new_hash = ptr::null_mut();
+            let rc = rehash_verify_and_upgrade_with_params(
+                p,
+                pw.as_ptr(),
+                pw.len(),
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                col.as_ptr(),
+                &mut new_hash,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_VALID_NEEDS_UPGRADE);
+            assert!(CStr::from_ptr(new_hash).to_str().expect("UTF-8").starts_with("$argon2id$"));
+            rehash_string_free(new_hash);
+            let rc = rehash_verify_with_params(
+                p,
+                pw.as_ptr(),
+                pw.len(),
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                n,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_ERROR, "without credential_data the row cannot be read");
+            rehash_policy_free(p);
+        }
+    }
+
     #[test]
     fn round_trip_from_rust() {
         let mut p: *mut rehash_policy = ptr::null_mut();

@@ -127,3 +127,35 @@ def test_params_and_params_col(policy):
     assert e.value.code == rehash.ERR_EMBEDDED_NUL
     # In a mapping, a NUL inside a value is JSON-escaped: it reaches the library as data.
     assert policy.verify("password", MD5CRYPT, params={"k": "a\0b"}) == (True, True)
+
+
+FIREBASE = dict(
+    hash="lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+    salt="42xEC+ixf3L2lw==",
+    params={
+        "base64_signer_key": "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
+        "base64_salt_separator": "Bw==",
+        "rounds": 8,
+        "mem_cost": 14,
+    },
+)  # firebase/scrypt's published example, "user1password"
+
+
+def test_firebase_and_keycloak_rows(policy):
+    f = FIREBASE
+    row = dict(salt=f["salt"], scheme="firebase_scrypt", params=f["params"])
+    assert policy.verify("user1password", f["hash"], **row) == (True, True)
+    assert policy.verify("user1passwore", f["hash"], **row) == (False, False)
+    with pytest.raises(rehash.RehashError) as e:
+        policy.verify("user1password", f["hash"], salt=f["salt"], scheme="firebase_scrypt")
+    assert "params.base64_signer_key" in e.value.message
+    wrapped = policy.wrap(f["hash"], **row)
+    assert policy.verify("user1password", wrapped, **row) == (True, True)
+    secret = (
+        '{"value":"84cjgpXsACQGQn2PGT6xu6puxCtJDaiOqRLlwTznon/WAXuMXUsIBwpHYRN5w+Wp+0vnM54AE+NJ92CeFHfXpg==",'
+        '"salt":"4P8vLvL6Xj23Uu+YHth1+g==","additionalParameters":{}}'
+    )
+    data = '{"hashIterations":27500,"algorithm":"pbkdf2-sha256","additionalParameters":{}}'
+    assert policy.identify(secret, scheme="keycloak_pbkdf2", params_col=data) == "keycloak_pbkdf2"
+    valid, new_hash = policy.verify_and_upgrade("Vhb70JRTh", secret, scheme="keycloak_pbkdf2", params_col=data)
+    assert valid and new_hash.startswith("$argon2id$")
