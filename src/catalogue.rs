@@ -211,6 +211,15 @@ catalogue! {
     Magento2: "magento2", None, Legacy, true, true, "`hash:salt:version[:version]` (sha256(salt . pass) = 1, Argon2id13 = 2 / `3_32_2_67108864`)";
 
     // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
+    DjangoUnsaltedMd5: "django_unsalted_md5", None, Legacy, false, false, "`md5$$` + hex md5(pass) (Django ≤ 5.0; the bare hex form is md5_hex)";
+    DjangoUnsaltedSha1: "django_unsalted_sha1", None, Legacy, false, false, "`sha1$$` + hex sha1(pass) (Django ≤ 5.0)";
+    DjangoPbkdf2WrappedSha1: "django_pbkdf2_wrapped_sha1", None, Legacy, false, true, "`pbkdf2_wrapped_sha1$iter$salt$b64`: PBKDF2-SHA256 over hex(sha1(salt . pass))";
+    WerkzeugLegacy: "werkzeug_legacy", None, Legacy, true, true, "`sha1$salt$hex(HMAC(salt, pass))` (also md5, sha224–sha512), `sha1$$hex`, `plain$$pass` (Werkzeug < 2.3)";
+    NextcloudBcrypt: "nextcloud_bcrypt", None, Legacy, true, true, "`1|$2y$…`; old ownCloud rows: plain bcrypt of pass . passwordsalt (`params.passwordsalt`)";
+    NextcloudArgon2: "nextcloud_argon2", None, Legacy, false, true, "`2|$argon2i$…`, `3|$argon2id$…` (Nextcloud)";
+    DeviseBcryptPepper: "devise_bcrypt_pepper", None, Legacy, true, true, "plain `$2a$` bcrypt of pass . pepper (`params.pepper`, Devise)";
+    MediawikiA: "mediawiki_a", None, Legacy, false, false, "`:A:` + hex md5(pass) (also `:A:salt:` + the type-B digest)";
+    MediawikiB: "mediawiki_b", Some(3711), Legacy, false, true, "`:B:salt:` + hex md5(salt . `-` . hex md5(pass))";
 
     Disabled: "disabled", None, Legacy, false, true, "a locked or unusable account: `!…`, `*…`, `*LK*…`, Django's `!` + 40 chars";
     Mysql323: "mysql323", Some(200), Legacy, true, false, "16 hex: MySQL 3.23 OLD_PASSWORD(pass), spaces and tabs skipped";

@@ -16,11 +16,16 @@
 //! declare = ["md5_hex"]    # schemes whose strings are not self-describing
 //!
 //! [[legacy.recipe]]        # home-made salted digests, in hashcat notation
-//! notation = "sha256($salt.$pass)"
+//! notation = "sha256($salt.$pass)"   # also HMACs, key first: "hmac_sha256($salt,$pass)"
 //! encoding = "hex"         # hex | base64
 //! layout = "separate"      # none | hash_colon_salt | salt_dollar_hash | separate
 //! rounds = 1               # optional iteration, `raw_rounds = true` for raw bytes
 //! # constant_env = "SHOP_COOKIE_KEY"  # `$const`, read from the environment
+//!
+//! [[legacy.recipe]]        # home-made PBKDF2 or scrypt layouts (see "KDF recipes")
+//! kdf = "pbkdf2_sha256"    # pbkdf2_sha1 | pbkdf2_sha256 | pbkdf2_sha512 | scrypt
+//! iterations = 10000
+//! length = 50
 //!
 //! [ceilings]               # refuse stored parameters above these, before any work
 //! memory_kib = 262144
@@ -57,6 +62,83 @@
 //! Secrets are never written in the file itself: pepper keys and recipe
 //! constants name an environment variable or a file (whose trailing newline is
 //! dropped). Errors name the key at fault and never print a secret.
+//!
+//! # KDF recipes
+//!
+//! A `[[legacy.recipe]]` with `kdf` instead of `notation` declares a
+//! home-made PBKDF2 or scrypt layout that the catalogue lacks (the Rust
+//! equivalent is [`Recipe::kdf`](crate::Recipe::kdf)). Its keys:
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `kdf` | `pbkdf2_sha1`, `pbkdf2_sha256`, `pbkdf2_sha512` or `scrypt` |
+//! | `format` | the stored string's layout, default `"{hash}"`: literal text and the placeholders `{hash}` (the derived key, required), `{salt}` (else the salt is the row's salt column) and any parameter below (`{iterations}`, `{n}`, …, read as decimal). Placeholders are separated by literal text and each ends at the first occurrence of the text after it |
+//! | `encoding` | how the derived key is written: `hex` (default, either case) or `base64` |
+//! | `salt_encoding` | how the salt's text becomes bytes: `text` (default: its own bytes), `hex` or `base64` |
+//! | `text_salt_len` | a salt of exactly this many characters is used as text whatever `salt_encoding` says |
+//! | `normalize` | `none` (default), `nfc` or `nfkc`: the password's Unicode form before the KDF |
+//! | `iterations` | PBKDF2's count (required for PBKDF2, 1 to 2^32−1) |
+//! | `length` | the derived key's length in bytes (1 to 1024). Optional: without it the stored key's own length is used; with it a key of another length is malformed |
+//! | `n` or `log_n`, `r`, `p` | scrypt's cost (required for scrypt; `n` a power of two) |
+//!
+//! Each parameter is a constant (`iterations = 10000`), a placeholder of
+//! `format`, or read from the row with `<key>_from` (`iterations_from`,
+//! `length_from`, `n_from`, `log_n_from`, `r_from`, `p_from`):
+//!
+//! - `"params_col:N"`: the N-th piece, counting from 0, of the row's params
+//!   column cut at every `$` and `,` (Gitea's `pbkdf2$50000$50`: piece 1 is
+//!   the count, piece 2 the length);
+//! - `"params_col:NAME"`: the piece `NAME=value` of that column (Discourse's
+//!   `$pbkdf2-sha256$i=600000,l=32$`: `params_col:i`), or, when the column
+//!   is a JSON object, its member `NAME` (Keycloak's `{"hashIterations":…}`);
+//! - `"params:NAME"`: the installation setting `NAME` of `[params]`.
+//!
+//! With both `<key>_from` and `<key>`, the constant is used when the row
+//! lacks the field. Values are decimal without leading zeros. Every cost read
+//! from a row is checked against `[ceilings]` before any work (PBKDF2: the
+//! count, and the count times the key's blocks; scrypt: `p` and the memory
+//! 128·r·(N + p)); a mistake in a recipe is an error at load that names the
+//! key. A row resolves to the recipe through the `recipe` scheme
+//! (`Stored::with_scheme(Scheme::Recipe)`, `rehash verify`'s `family`).
+//! A wrapped row records six characters of the SHA-256 of the recipe's
+//! description, so changing a recipe's computation makes its wrapped rows an
+//! error rather than a silent mismatch.
+//!
+//! Examples, tested against real rows of these applications
+//! (`tests/recipes.rs`):
+//!
+//! ```toml
+//! [[legacy.recipe]]            # Grafana: hex(PBKDF2-HMAC-SHA256(pw, salt column as text, 10000, 50))
+//! kdf = "pbkdf2_sha256"
+//! iterations = 10000
+//! length = 50
+//!
+//! [[legacy.recipe]]            # Gitea / Forgejo / Gogs; the params column is passwd_hash_algo
+//! kdf = "pbkdf2_sha256"
+//! iterations_from = "params_col:1"   # `pbkdf2$50000$50` …
+//! iterations = 10000                 # … or 10000 and 50 when it says only `pbkdf2`
+//! length_from = "params_col:2"
+//! length = 50
+//! salt_encoding = "hex"              # hex salts, but…
+//! text_salt_len = 10                 # …the old 10-character ones are used as text
+//!
+//! [[legacy.recipe]]            # Discourse; the params column is password_algorithm
+//! kdf = "pbkdf2_sha256"
+//! iterations_from = "params_col:i"   # `$pbkdf2-sha256$i=600000,l=32$`
+//! length_from = "params_col:l"
+//!
+//! [[legacy.recipe]]            # Better Auth: hex(salt):hex(scrypt(NFKC(pw), salt hex text, 16384, 16, 1, 64))
+//! kdf = "scrypt"
+//! format = "{salt}:{hash}"
+//! n = 16384
+//! r = 16
+//! p = 1
+//! length = 64
+//! normalize = "nfkc"
+//! ```
+//!
+//! These are alternatives: rows that name the `recipe` scheme need a policy
+//! that declares exactly one recipe.
 
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -66,7 +148,7 @@ use crate::catalogue::Scheme;
 use crate::ceilings::Ceilings;
 use crate::error::{Error, Result};
 use crate::policy::{Pepper, Policy, Target};
-use crate::scheme::{DigestEncoding, Recipe, SaltLayout};
+use crate::scheme::{DigestEncoding, Recipe, RecipeKdf, RecipeParam, SaltEncoding, SaltLayout};
 use crate::site::SiteParams;
 
 #[derive(Deserialize, Default)]
@@ -126,17 +208,33 @@ struct Legacy {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecipeCfg {
-    notation: String,
-    #[serde(default)]
+    /// A digest recipe: its hashcat notation.
+    notation: Option<String>,
+    /// A KDF recipe: its function.
+    kdf: Option<String>,
     encoding: Option<String>,
-    #[serde(default)]
+    // Digest recipes only.
     layout: Option<String>,
-    #[serde(default)]
     rounds: Option<u32>,
-    #[serde(default)]
-    raw_rounds: bool,
-    #[serde(default)]
+    raw_rounds: Option<bool>,
     constant_env: Option<String>,
+    // KDF recipes only.
+    format: Option<String>,
+    salt_encoding: Option<String>,
+    text_salt_len: Option<usize>,
+    normalize: Option<String>,
+    iterations: Option<u64>,
+    iterations_from: Option<String>,
+    length: Option<u64>,
+    length_from: Option<String>,
+    n: Option<u64>,
+    n_from: Option<String>,
+    log_n: Option<u64>,
+    log_n_from: Option<String>,
+    r: Option<u64>,
+    r_from: Option<String>,
+    p: Option<u64>,
+    p_from: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +470,29 @@ fn recipe(r: &RecipeCfg, secrets: &dyn SecretSource) -> Result<Recipe> {
         Some("base64") => DigestEncoding::Base64,
         Some(o) => return Err(bad(format!("encoding `{o}` is not hex or base64"))),
     };
+    let notation = match (&r.notation, &r.kdf) {
+        (Some(n), None) => n,
+        (None, Some(k)) => return kdf_recipe(r, k, encoding),
+        (Some(_), Some(_)) => {
+            return Err(bad("give `notation` (a digest recipe) or `kdf` (a KDF recipe), not both"))
+        }
+        (None, None) => return Err(bad("give `notation` (a digest recipe) or `kdf` (a KDF recipe)")),
+    };
+    let kdf_keys = [
+        ("format", r.format.is_some()),
+        ("salt_encoding", r.salt_encoding.is_some()),
+        ("text_salt_len", r.text_salt_len.is_some()),
+        ("normalize", r.normalize.is_some()),
+        ("iterations", r.iterations.is_some() || r.iterations_from.is_some()),
+        ("length", r.length.is_some() || r.length_from.is_some()),
+        ("n", r.n.is_some() || r.n_from.is_some()),
+        ("log_n", r.log_n.is_some() || r.log_n_from.is_some()),
+        ("r", r.r.is_some() || r.r_from.is_some()),
+        ("p", r.p.is_some() || r.p_from.is_some()),
+    ];
+    if let Some((k, _)) = kdf_keys.iter().find(|(_, set)| *set) {
+        return Err(bad(format!("`{k}` applies to KDF recipes (`kdf`), not to a digest `notation`")));
+    }
     let layout = match r.layout.as_deref() {
         None | Some("none") => SaltLayout::None,
         Some("hash_colon_salt") => SaltLayout::HashColonSalt,
@@ -383,13 +504,65 @@ fn recipe(r: &RecipeCfg, secrets: &dyn SecretSource) -> Result<Recipe> {
             )))
         }
     };
-    let mut recipe = Recipe::new(&r.notation, encoding, layout)?;
+    let mut recipe = Recipe::new(notation, encoding, layout)?;
     if let Some(n) = r.rounds {
-        recipe = recipe.with_rounds(n, r.raw_rounds)?;
+        recipe = recipe.with_rounds(n, r.raw_rounds.unwrap_or(false))?;
     }
     if let Some(var) = &r.constant_env {
         let c = secrets.env(var).ok_or_else(|| bad(format!("constant_env `{var}` is not set")))?;
         recipe = recipe.with_constant(&c);
     }
     Ok(recipe)
+}
+
+/// A `[[legacy.recipe]]` with `kdf`: PBKDF2 or scrypt (see the module docs).
+fn kdf_recipe(r: &RecipeCfg, kdf: &str, encoding: DigestEncoding) -> Result<Recipe> {
+    let digest_keys = [
+        ("layout", r.layout.is_some()),
+        ("rounds", r.rounds.is_some()),
+        ("raw_rounds", r.raw_rounds.is_some()),
+        ("constant_env", r.constant_env.is_some()),
+    ];
+    if let Some((k, _)) = digest_keys.iter().find(|(_, set)| *set) {
+        return Err(bad(format!("`{k}` applies to digest recipes (`notation`), not to `kdf = \"{kdf}\"`")));
+    }
+    let f = RecipeKdf::from_name(kdf).ok_or_else(|| {
+        bad(format!("kdf `{kdf}` is not pbkdf2_sha1, pbkdf2_sha256, pbkdf2_sha512 or scrypt"))
+    })?;
+    let mut b = Recipe::kdf(f).encoding(encoding);
+    if let Some(fmt) = &r.format {
+        b = b.format(fmt);
+    }
+    b = b.salt_encoding(match r.salt_encoding.as_deref() {
+        None | Some("text") => SaltEncoding::Text,
+        Some("hex") => SaltEncoding::Hex,
+        Some("base64") => SaltEncoding::Base64,
+        Some(o) => return Err(bad(format!("salt_encoding `{o}` is not text, hex or base64"))),
+    });
+    if let Some(n) = r.text_salt_len {
+        b = b.text_salt_len(n);
+    }
+    b = b.normalize(match r.normalize.as_deref() {
+        None | Some("none") => Normalization::None,
+        Some("nfc") => Normalization::Nfc,
+        Some("nfkc") => Normalization::Nfkc,
+        Some(o) => return Err(bad(format!("normalize `{o}` is not none, nfc or nfkc"))),
+    });
+    let params = [
+        (RecipeParam::Iterations, r.iterations, &r.iterations_from),
+        (RecipeParam::Length, r.length, &r.length_from),
+        (RecipeParam::N, r.n, &r.n_from),
+        (RecipeParam::LogN, r.log_n, &r.log_n_from),
+        (RecipeParam::R, r.r, &r.r_from),
+        (RecipeParam::P, r.p, &r.p_from),
+    ];
+    for (param, value, from) in params {
+        if let Some(v) = value {
+            b = b.param(param, v);
+        }
+        if let Some(sel) = from {
+            b = b.param_from(param, sel);
+        }
+    }
+    b.build()
 }

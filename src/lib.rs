@@ -67,7 +67,7 @@ pub use policy::{
     Dangerous, Pepper, Policy, PolicyBuilder, Stored, Target, Upgrade, Verification, MAX_ARGON2_THREADS,
     MAX_TARGET_MEMORY_KIB,
 };
-pub use scheme::{DigestEncoding, Recipe, SaltLayout};
+pub use scheme::{DigestEncoding, KdfRecipe, Recipe, RecipeKdf, RecipeParam, SaltEncoding, SaltLayout};
 pub use site::{SiteParams, SiteParamsError};
 
 /// The family and parameters of a self-describing stored string, under the

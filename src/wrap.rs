@@ -17,7 +17,8 @@
 //!           its masked setting (literal prefix, zero digest, holes), or "--"
 //! body    = the template's holes joined by "$" (template codes)
 //!         | label ":" rest                    (code "--": any family)
-//!         | b64url(recipe notation) ":" rest  (code "rc": a declared recipe)
+//!         | b64url(recipe notation) ":" rest  (code "rc": a declared recipe; for a
+//!                                             KDF recipe, its 6-character id)
 //! rest    = the masked setting, its longest run of one character (5 or more)
 //!           written as "~" char count (count: 2 base64url digits), "~" as "~~"
 //! keyid   = standard base64 without padding of the pepper's key id (1-8 bytes)
@@ -546,6 +547,28 @@ const CODES: &[Code] = &[
     c("T4", Scheme::Magento2, &[Z64, Lit(":"), Hole, Lit(":1:3_32_2_67108864")]),
 
     // wave 3: application frameworks: Django unsalted, Werkzeug, Nextcloud, Devise, MediaWiki
+    c("Zm", Scheme::DjangoUnsaltedMd5, &[Lit("md5$$"), Z32]),
+    c("Zs", Scheme::DjangoUnsaltedSha1, &[Lit("sha1$$"), Z40]),
+    c("Vw", Scheme::DjangoPbkdf2WrappedSha1, &[Lit("pbkdf2_wrapped_sha1$"), Hole, S, Hole, S, A43, Lit("=")]),
+    c("W1", Scheme::WerkzeugLegacy, &[Lit("sha1$"), Hole, S, Z40]),
+    c("W5", Scheme::WerkzeugLegacy, &[Lit("md5$"), Hole, S, Z32]),
+    c("W2", Scheme::WerkzeugLegacy, &[Lit("sha256$"), Hole, S, Z64]),
+    c("W6", Scheme::WerkzeugLegacy, &[Lit("sha512$"), Hole, S, Z128]),
+    c("Wp", Scheme::WerkzeugLegacy, &[Lit("plain$"), Hole, S]),
+    c("Ny", Scheme::NextcloudBcrypt, &[Lit("1|$2y$"), Hole, S, Hole, D31]),
+    c("Na", Scheme::NextcloudBcrypt, &[Lit("1|$2a$"), Hole, S, Hole, D31]),
+    c("NY", Scheme::NextcloudBcrypt, &[Lit("$2y$"), Hole, S, Hole, D31]),
+    c("NA", Scheme::NextcloudBcrypt, &[Lit("$2a$"), Hole, S, Hole, D31]),
+    c("Ni", Scheme::NextcloudArgon2,
+        &[Lit("2|$argon2i$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("NI", Scheme::NextcloudArgon2,
+        &[Lit("3|$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Nj", Scheme::NextcloudArgon2,
+        &[Lit("2|$argon2id$v=19$m="), Hole, Lit(",t="), Hole, Lit(",p="), Hole, S, Hole, S, A43]),
+    c("Ua", Scheme::DeviseBcryptPepper, &[Lit("$2a$"), Hole, S, Hole, D31]),
+    c("Va", Scheme::MediawikiA, &[Lit(":A:"), Z32]),
+    c("VA", Scheme::MediawikiA, &[Lit(":A:"), Hole, Lit(":"), Z32]),
+    c("Vb", Scheme::MediawikiB, &[Lit(":B:"), Hole, Lit(":"), Z32]),
 
 ];
 

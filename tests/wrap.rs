@@ -91,6 +91,9 @@ const UNSALTED: &[Scheme] = &[
     Scheme::DiscoursePbkdf2,
     Scheme::AspnetMembershipSha1,
     Scheme::SymfonyMessageDigest,
+    Scheme::DjangoUnsaltedMd5,
+    Scheme::DjangoUnsaltedSha1,
+    Scheme::MediawikiA,
 ];
 
 /// Rows named in docs/wrap.md as not fitting 128 characters: GRUB's standard

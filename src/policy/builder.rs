@@ -171,9 +171,10 @@ impl PolicyBuilder {
         if p.max_password_bytes == 0 {
             return Err(Error::InvalidConfig("max_password_bytes must be at least 1".into()));
         }
-        if let Some(bad) = p.declared.iter().find(|s| !s.needs_declaration() || **s == Scheme::Recipe) {
+        if let Some(bad) = p.declared.iter().find(|s| !crate::scheme::declarable(**s)) {
             return Err(Error::InvalidConfig(format!(
-                "{bad} is self-describing or a recipe label; declare only schemes that need it"
+                "{bad} is self-describing or a recipe label; declare only schemes that need it \
+                 (or that share their strings with another family)"
             )));
         }
         p.current_pepper = match &self.current {

@@ -162,7 +162,7 @@ impl Policy {
         let recipes: &[Recipe] = match &o.recipe {
             None => &[],
             Some(n) => {
-                let r = self.recipes.iter().find(|r| r.notation() == n).ok_or_else(|| {
+                let r = self.recipes.iter().find(|r| r.wrap_id() == n).ok_or_else(|| {
                     Error::InvalidConfig(format!(
                         "a wrapped hash names recipe `{n}`, which the policy does not declare"
                     ))
@@ -170,8 +170,9 @@ impl Policy {
                 core::slice::from_ref(r)
             }
         };
-        let hint = (o.inner_scheme.needs_declaration()).then_some(o.inner_scheme);
-        let inner = scheme::parse(&o.setting, extra, hint, &[], recipes)?;
+        // The label names the family even where the setting alone fits
+        // several (a Django salt of Werkzeug's length).
+        let inner = scheme::parse(&o.setting, extra, Some(o.inner_scheme), &[], recipes)?;
         if inner.identified().scheme != o.inner_scheme {
             return Err(Error::malformed(Scheme::RehashWrap, "inner setting does not match its label"));
         }

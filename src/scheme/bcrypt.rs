@@ -19,6 +19,7 @@ use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{bcrypt64_decode, bcrypt64_encode, hex_lower, parse_decimal};
 use crate::error::{Error, Result};
+use crate::site::SiteParams;
 
 /// The password transformation a format marks before bcrypt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +34,9 @@ enum PreHash {
     Base64HmacSha256,
     /// WordPress 6.8 `$wp$`: base64(hmac_sha384(key = "wp-sha384", msg = password)).
     WordpressHmacSha384,
+    /// password ‖ a site secret (Devise's pepper, ownCloud's passwordsalt),
+    /// the first 72 bytes of the whole.
+    Suffix,
 }
 
 pub(crate) struct Parsed {
@@ -42,6 +46,8 @@ pub(crate) struct Parsed {
     salt_text: String,
     checksum: [u8; 23],
     prehash: PreHash,
+    /// The site secret appended to the password ([`PreHash::Suffix`]).
+    suffix: Zeroizing<Vec<u8>>,
     /// The stored string without its 31 checksum characters (wrapper included).
     head: String,
 }
@@ -112,6 +118,7 @@ impl Parsed {
             salt_text: salt.to_owned(),
             checksum: checksum_b,
             prehash,
+            suffix: Zeroizing::new(Vec::new()),
             head,
         })
     }
@@ -121,6 +128,29 @@ impl Parsed {
         let inner = s.strip_prefix("$wp").ok_or(Error::malformed(Scheme::WordpressBcrypt, "prefix"))?;
         let mut p = Self::parse_plain(inner, Scheme::WordpressBcrypt)?;
         p.prehash = PreHash::WordpressHmacSha384;
+        Ok(p)
+    }
+
+    /// A plain bcrypt string of password ‖ a site secret from the
+    /// installation's settings: Devise with `config.pepper` (`params.pepper`;
+    /// `$2a$`, the only variant bcrypt-ruby writes) and old ownCloud rows
+    /// without a version prefix (`params.passwordsalt`; `$2a$` from its phpass
+    /// days, `$2y$` from PHP's password_hash). `$2b$`, which neither wrote and
+    /// rehash's bcrypt target does, is refused, so a row upgraded since stays
+    /// plain bcrypt whatever its family column still says.
+    pub(crate) fn parse_suffixed(s: &str, scheme: Scheme, params: Option<&SiteParams>) -> Result<Self> {
+        let (key, what, variants): (&str, &'static str, &[&str]) = match scheme {
+            Scheme::DeviseBcryptPepper => ("pepper", "params.pepper", &["$2a$"]),
+            Scheme::NextcloudBcrypt => ("passwordsalt", "params.passwordsalt", &["$2a$", "$2y$"]),
+            _ => return Err(Error::malformed(scheme, "not a bcrypt family with a site secret")),
+        };
+        if !variants.iter().any(|v| s.starts_with(v)) {
+            return Err(Error::malformed(scheme, "bcrypt variant"));
+        }
+        let mut p = Self::parse_plain(s, scheme)?;
+        let secret = params.and_then(|p| p.get(key)).ok_or(Error::MissingInput { scheme, what })?;
+        p.prehash = PreHash::Suffix;
+        p.suffix = Zeroizing::new(secret.as_bytes().to_vec());
         Ok(p)
     }
 
@@ -159,6 +189,7 @@ impl Parsed {
             salt_text: salt.to_owned(),
             checksum: checksum_b,
             prehash,
+            suffix: Zeroizing::new(Vec::new()),
             head,
         })
     }
@@ -195,9 +226,16 @@ impl Family for Parsed {
                 b64_hmac::<Hmac<Sha256>>(self.salt_text.as_bytes(), password, self.scheme)?
             }
             PreHash::WordpressHmacSha384 => b64_hmac::<Hmac<Sha384>>(b"wp-sha384", password, self.scheme)?,
+            PreHash::Suffix => {
+                let mut k = Zeroizing::new(Vec::with_capacity(password.len() + self.suffix.len()));
+                k.extend_from_slice(password);
+                k.extend_from_slice(&self.suffix);
+                k
+            }
         };
-        // Only a password itself can hold bytes >= 0x80 (the pre-hashes are ASCII).
-        if self.prehash == PreHash::None && self.head.contains("$2a$") {
+        // Only a password itself (and a site secret after it) can hold bytes
+        // >= 0x80 (the pre-hashes are ASCII).
+        if matches!(self.prehash, PreHash::None | PreHash::Suffix) && self.head.contains("$2a$") {
             if let Some(flipped) = crypt_blowfish_2a_safety(&key, self.cost, self.salt) {
                 return Ok(Zeroizing::new(flipped.to_vec()));
             }
@@ -315,4 +353,84 @@ pub(crate) fn hash_bcrypt_sha256(password: &[u8], cost: u32, salt: [u8; 16]) -> 
     let key = b64_hmac::<Hmac<Sha256>>(salt_text.as_bytes(), password, Scheme::BcryptSha256)?;
     let c = raw_bcrypt(&key, cost, salt, Scheme::BcryptSha256)?;
     Ok(format!("$bcrypt-sha256$v=2,t=2b,r={cost}${salt_text}${}", bcrypt64_encode(c.as_slice())))
+}
+
+/// Devise's peppered rows and Nextcloud's versions, through the policy.
+#[cfg(test)]
+mod site_secret {
+    use crate::{Error, Policy, Scheme, SiteParams, Stored, Verification};
+
+    /// python bcrypt over password ‖ pepper, cost 4 (w3p0207).
+    const DEVISE: &str = "$2a$04$x1N/bH5AcnTdiU5.cEiWuePYRexfE..9XVs5WzYj7BzaejEOWOl4u";
+    const DEVISE_PW: &[u8] = b"wyU0qztzUXLeMd";
+
+    fn pepper() -> SiteParams {
+        SiteParams::new().with("pepper", "XG9sSsSEIPWwqJbY6MBU").expect("params")
+    }
+
+    fn scheme_if_valid(p: &Policy, pw: &[u8], row: Stored<'_>) -> Option<Scheme> {
+        match p.verify(pw, row) {
+            Ok(Verification::Valid { identified, .. }) => Some(identified.scheme),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn devise_needs_its_pepper() {
+        let p = Policy::default();
+        let params = pepper();
+        let row = Stored::new(DEVISE).with_scheme(Scheme::DeviseBcryptPepper);
+        assert_eq!(
+            scheme_if_valid(&p, DEVISE_PW, row.with_params(&params)),
+            Some(Scheme::DeviseBcryptPepper)
+        );
+        assert!(matches!(
+            p.identify(row),
+            Err(Error::MissingInput { scheme: Scheme::DeviseBcryptPepper, what: "params.pepper" })
+        ));
+        // Without the hint it is a plain bcrypt string, which it is not.
+        assert!(matches!(p.verify(DEVISE_PW, DEVISE), Ok(Verification::Invalid { .. })));
+        // A Rails app declares the family and keeps the pepper in its settings.
+        let rails = Policy::builder()
+            .declare(Scheme::DeviseBcryptPepper)
+            .site_params(pepper())
+            .build()
+            .expect("policy");
+        assert_eq!(scheme_if_valid(&rails, DEVISE_PW, Stored::new(DEVISE)), Some(Scheme::DeviseBcryptPepper));
+        // `$2b$` (rehash's bcrypt target; bcrypt-ruby writes `$2a$`) stays plain bcrypt.
+        let upgraded = "$2b$04$x1N/bH5AcnTdiU5.cEiWuePYRexfE..9XVs5WzYj7BzaejEOWOl4u";
+        assert_eq!(rails.identify(upgraded).expect("bcrypt").scheme, Scheme::Bcrypt);
+    }
+
+    #[test]
+    fn absurd_cost_is_refused_before_work() {
+        let params = pepper();
+        let row = Stored::new("$2a$99$x1N/bH5AcnTdiU5.cEiWuePYRexfE..9XVs5WzYj7BzaejEOWOl4u")
+            .with_scheme(Scheme::DeviseBcryptPepper)
+            .with_params(&params);
+        let t = std::time::Instant::now();
+        assert!(matches!(Policy::default().verify(DEVISE_PW, row), Err(Error::ParameterOutOfRange { .. })));
+        let row = Stored::new("1|$2y$20$r8TF53Nal5znURJ2jTt3X.GS7IeyyCz1dptUjhAOiE73GC9aDldPm");
+        assert!(matches!(Policy::default().verify(b"x", row), Err(Error::ParameterOutOfRange { .. })));
+        assert!(t.elapsed() < std::time::Duration::from_millis(200));
+    }
+
+    #[test]
+    fn nextcloud_versions() {
+        let p = Policy::default();
+        let bcrypt = "$2y$10$r8TF53Nal5znURJ2jTt3X.GS7IeyyCz1dptUjhAOiE73GC9aDldPm";
+        assert_eq!(p.identify(format!("1|{bcrypt}").as_str()).expect("v1").scheme, Scheme::NextcloudBcrypt);
+        for bad in ["0|", "4|", "12|", "1|$1$abc$", "1|{SSHA}", "2|$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$"] {
+            let s = if bad.ends_with('|') { format!("{bad}{bcrypt}") } else { bad.to_owned() };
+            assert!(p.identify(s.as_str()).is_err(), "{s}");
+        }
+        let argon = "2|$argon2id$v=19$m=65536,t=4,p=1$VGhGL05rcUI3d3k3WVhibQ$CSy0ShUnamZQhu8oeZfUTTd/S3z966zuQ/uz1Y80Rss";
+        assert_eq!(p.identify(argon).expect("v2").scheme, Scheme::NextcloudArgon2);
+        // Old ownCloud rows: the hint and the installation's passwordsalt.
+        let old = "$2a$08$emCpDEl.V.QwPWt5gPrqrOhdpH6ailBmkj2Hd2vD5U8qIy20HBe7.";
+        let salt = SiteParams::new().with("passwordsalt", "6Wow67q1wZQZpUUeI6G2LsWUu4XKx").expect("params");
+        let row = Stored::new(old).with_scheme(Scheme::NextcloudBcrypt);
+        assert_eq!(scheme_if_valid(&p, b"password", row.with_params(&salt)), Some(Scheme::NextcloudBcrypt));
+        assert!(matches!(p.identify(row), Err(Error::MissingInput { .. })));
+    }
 }

@@ -9,7 +9,13 @@
 //! upper-cases its argument (`md5(strtoupper(md5($pass)))`, hashcat 4300).
 //! `$const` is an application-wide constant such as PrestaShop's `COOKIE_KEY`
 //! (`md5($const.$pass)`), given with [`Recipe::with_constant`]; a recipe may be
-//! iterated ([`Recipe::with_rounds`]). Verify accepts hex of either case.
+//! iterated ([`Recipe::with_rounds`]). `hmac_sha256($salt,$pass)` is an HMAC,
+//! key first (also `hmac_md5`, `hmac_sha1`, `hmac_sha384`, `hmac_sha512`).
+//! Verify accepts hex of either case.
+//!
+//! A recipe may also run a KDF instead of a digest — PBKDF2-HMAC-SHA1/256/512
+//! or scrypt, with its cost read from the recipe, the hash string or the row's
+//! params column ([`Recipe::kdf`], in the `kdf` submodule).
 
 use std::sync::OnceLock;
 
@@ -20,6 +26,11 @@ use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use std::borrow::Cow;
+
+use hmac::{Hmac, KeyInit, Mac};
+
+mod kdf;
+pub use kdf::{KdfRecipe, RecipeKdf, RecipeParam, SaltEncoding};
 
 use super::Extra;
 use super::{Family, Kdf};
@@ -40,6 +51,19 @@ enum Func {
     Utf16le,
     /// ASCII upper-casing of the argument (PHP's `strtoupper`); not a digest.
     Upper,
+    /// HMAC over the message argument, keyed with the first argument.
+    HmacMd5,
+    HmacSha1,
+    HmacSha256,
+    HmacSha384,
+    HmacSha512,
+}
+
+fn hmac_of<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Result<Vec<u8>> {
+    // HMAC takes keys of any length: this never fails.
+    let mut mac = <M as KeyInit>::new_from_slice(key).map_err(|_| Error::Internal("HMAC key"))?;
+    mac.update(data);
+    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 impl Func {
@@ -53,19 +77,43 @@ impl Func {
             "sha512" => Func::Sha512,
             "utf16le" => Func::Utf16le,
             "strtoupper" => Func::Upper,
+            "hmac_md5" => Func::HmacMd5,
+            "hmac_sha1" => Func::HmacSha1,
+            "hmac_sha256" => Func::HmacSha256,
+            "hmac_sha384" => Func::HmacSha384,
+            "hmac_sha512" => Func::HmacSha512,
             _ => return None,
         })
     }
 
     fn output_len(self) -> Option<usize> {
         Some(match self {
-            Func::Md4 | Func::Md5 => 16,
-            Func::Sha1 => 20,
-            Func::Sha256 => 32,
-            Func::Sha384 => 48,
-            Func::Sha512 => 64,
+            Func::Md4 | Func::Md5 | Func::HmacMd5 => 16,
+            Func::Sha1 | Func::HmacSha1 => 20,
+            Func::Sha256 | Func::HmacSha256 => 32,
+            Func::Sha384 | Func::HmacSha384 => 48,
+            Func::Sha512 | Func::HmacSha512 => 64,
             Func::Utf16le | Func::Upper => return None,
         })
+    }
+
+    fn is_hmac(self) -> bool {
+        matches!(
+            self,
+            Func::HmacMd5 | Func::HmacSha1 | Func::HmacSha256 | Func::HmacSha384 | Func::HmacSha512
+        )
+    }
+
+    /// The function of `data` (for an HMAC, keyed with `key`).
+    fn apply_keyed(self, key: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(Zeroizing::new(match self {
+            Func::HmacMd5 => hmac_of::<Hmac<Md5>>(key, data)?,
+            Func::HmacSha1 => hmac_of::<Hmac<Sha1>>(key, data)?,
+            Func::HmacSha256 => hmac_of::<Hmac<Sha256>>(key, data)?,
+            Func::HmacSha384 => hmac_of::<Hmac<Sha384>>(key, data)?,
+            Func::HmacSha512 => hmac_of::<Hmac<Sha512>>(key, data)?,
+            _ => return self.apply(data),
+        }))
     }
 
     fn apply(self, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
@@ -82,6 +130,11 @@ impl Func {
                 text.encode_utf16().flat_map(u16::to_le_bytes).collect()
             }
             Func::Upper => data.to_ascii_uppercase(),
+            // Only reached without a key: `Call::eval` keys every HMAC, and
+            // an HMAC recipe is never iterated (`Recipe::with_rounds`).
+            Func::HmacMd5 | Func::HmacSha1 | Func::HmacSha256 | Func::HmacSha384 | Func::HmacSha512 => {
+                return Err(Error::Internal("HMAC without a key"))
+            }
         }))
     }
 }
@@ -109,12 +162,24 @@ struct Call {
     /// Pass raw bytes upward instead of lower-case hex (`sha1_bin`).
     raw: bool,
     args: Vec<Term>,
+    /// An HMAC's key (its first argument); empty for every other function.
+    key: Vec<Term>,
 }
 
 impl Call {
     fn eval(&self, inp: &Inputs<'_>) -> Result<Zeroizing<Vec<u8>>> {
+        let buf = Self::concat(&self.args, inp)?;
+        if self.func.is_hmac() {
+            let key = Self::concat(&self.key, inp)?;
+            return self.func.apply_keyed(&key, &buf);
+        }
+        self.func.apply(&buf)
+    }
+
+    /// The terms' values joined.
+    fn concat(terms: &[Term], inp: &Inputs<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let mut buf = Zeroizing::new(Vec::with_capacity(inp.pass.len() + inp.salt.len() + 64));
-        for t in &self.args {
+        for t in terms {
             match t {
                 Term::Pass => buf.extend_from_slice(inp.pass),
                 Term::Salt => buf.extend_from_slice(inp.salt),
@@ -130,11 +195,11 @@ impl Call {
                 }
             }
         }
-        self.func.apply(&buf)
+        Ok(buf)
     }
 
     fn uses(&self, what: &Term) -> bool {
-        self.args.iter().any(|t| match t {
+        self.args.iter().chain(self.key.iter()).any(|t| match t {
             Term::Call(c) => c.uses(what),
             other => other == what,
         })
@@ -184,12 +249,30 @@ pub struct Recipe {
     rounds: u32,
     raw_rounds: bool,
     constant: Zeroizing<Vec<u8>>,
+    /// A KDF recipe's function and parameters (then `call`, `layout`,
+    /// `rounds` and `constant` are unused).
+    kdf: Option<Box<kdf::KdfSpec>>,
 }
 
 impl Recipe {
     /// Parse a composition in hashcat's notation. Functions: `md4`, `md5`,
     /// `sha1`, `sha256`, `sha384`, `sha512` (each also as `…_bin` for raw
-    /// inner output) and `utf16le`; terms `$pass`, `$salt`, `$user`, joined by `.`.
+    /// inner output), `utf16le`, `strtoupper`, and the HMACs `hmac_md5`,
+    /// `hmac_sha1`, `hmac_sha256`, `hmac_sha384`, `hmac_sha512` of two
+    /// arguments, key first (`hmac_sha256($salt, $pass)`); terms `$pass`,
+    /// `$salt`, `$user`, `$const`, joined by `.`.
+    ///
+    /// ```
+    /// use rehash::{DigestEncoding, Policy, Recipe, SaltLayout, Scheme, Stored};
+    /// // Werkzeug < 2.3's `sha1$salt$hex`: HMAC-SHA1 keyed with the salt.
+    /// let r = Recipe::new("hmac_sha1($salt, $pass)", DigestEncoding::Hex, SaltLayout::Separate)?;
+    /// let policy = Policy::builder().recipe(r).build()?;
+    /// let row = Stored::new("647616b8f36502239e8c0185226aa110b08c1511")
+    ///     .with_salt("MI8rVwSy")
+    ///     .with_scheme(Scheme::Recipe);
+    /// assert!(policy.verify(b"xs3gEafrVBK4QsJ", row)?.is_valid());
+    /// # Ok::<(), rehash::Error>(())
+    /// ```
     pub fn new(notation: &str, encoding: DigestEncoding, layout: SaltLayout) -> Result<Recipe> {
         let call = parse_notation(notation)?;
         if call.raw || call.func.output_len().is_none() {
@@ -214,6 +297,7 @@ impl Recipe {
             rounds: 1,
             raw_rounds: false,
             constant: Zeroizing::new(Vec::new()),
+            kdf: None,
         })
     }
 
@@ -223,6 +307,9 @@ impl Recipe {
     pub fn with_rounds(mut self, rounds: u32, raw: bool) -> Result<Recipe> {
         if !(1..=1_000_000).contains(&rounds) {
             return Err(Error::InvalidConfig("recipe rounds must be 1..=1000000".into()));
+        }
+        if rounds > 1 && self.call.func.is_hmac() {
+            return Err(Error::InvalidConfig("an HMAC recipe is not iterated (rounds = 1)".into()));
         }
         self.rounds = rounds;
         self.raw_rounds = raw;
@@ -249,9 +336,21 @@ impl Recipe {
         Ok(out)
     }
 
-    /// The recipe as written.
+    /// The recipe as written: the digest notation, or a KDF recipe's
+    /// canonical description (`pbkdf2_sha256 iterations=10000 …`).
     pub fn notation(&self) -> &str {
         &self.notation
+    }
+
+    /// What a wrapped string records to name this recipe: a digest recipe's
+    /// notation (as wraps always did), or for a KDF recipe six base64url
+    /// characters of SHA-256 over its canonical description, so the wrap
+    /// stays short and names exactly this computation.
+    pub(crate) fn wrap_id(&self) -> &str {
+        match &self.kdf {
+            Some(k) => k.wrap_id(),
+            None => &self.notation,
+        }
     }
 
     fn output_len(&self) -> usize {
@@ -261,6 +360,9 @@ impl Recipe {
 
 impl core::fmt::Debug for Recipe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.kdf.is_some() {
+            return f.debug_struct("Recipe").field("kdf", &self.notation).finish();
+        }
         f.debug_struct("Recipe")
             .field("notation", &self.notation)
             .field("encoding", &self.encoding)
@@ -321,14 +423,28 @@ impl NotationParser<'_> {
         };
         let func = Func::from_name(base).ok_or("unknown function")?;
         self.eat(b'(')?;
+        let mut args = self.terms()?;
+        let mut key = Vec::new();
+        if func.is_hmac() {
+            self.eat(b',').map_err(|_| "an HMAC takes two arguments: key, message")?;
+            while self.peek() == Some(b' ') {
+                self.pos += 1;
+            }
+            key = core::mem::replace(&mut args, self.terms()?);
+        }
+        self.eat(b')')?;
+        self.depth -= 1;
+        Ok(Call { func, raw, args, key })
+    }
+
+    /// Terms joined by `.`.
+    fn terms(&mut self) -> Result<Vec<Term>, &'static str> {
         let mut args = vec![self.term()?];
         while self.peek() == Some(b'.') {
             self.pos += 1;
             args.push(self.term()?);
         }
-        self.eat(b')')?;
-        self.depth -= 1;
-        Ok(Call { func, raw, args })
+        Ok(args)
     }
 
     fn term(&mut self) -> Result<Term, &'static str> {
@@ -385,6 +501,7 @@ pub(crate) fn builtin(scheme: Scheme) -> Option<&'static Recipe> {
                     rounds: 1,
                     raw_rounds: false,
                     constant: Zeroizing::new(Vec::new()),
+                    kdf: None,
                 })
             })
             .collect()
@@ -404,27 +521,44 @@ fn bsd_nthash(password: &[u8]) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(Md4::digest(wide.as_slice()).to_vec())
 }
 
-/// Django's salted digests: `md5$salt$hex`, `sha1$salt$hex` = digest(salt . pass).
-fn django_recipe(md5: bool) -> &'static Recipe {
-    static MD5: OnceLock<Recipe> = OnceLock::new();
-    static SHA1: OnceLock<Recipe> = OnceLock::new();
-    let (cell, scheme, notation) = if md5 {
-        (&MD5, Scheme::DjangoSaltedMd5, "md5($salt.$pass)")
-    } else {
-        (&SHA1, Scheme::DjangoSaltedSha1, "sha1($salt.$pass)")
+/// Django's salted digests (`md5$salt$hex`, `sha1$salt$hex` = digest(salt .
+/// pass)) and its unsalted ones (`md5$$hex`, `sha1$$hex` = digest(pass),
+/// Django ≤ 5.0's `UnsaltedMD5PasswordHasher` / `UnsaltedSHA1PasswordHasher`).
+fn django_recipe(scheme: Scheme) -> Option<&'static Recipe> {
+    static CELLS: [OnceLock<Recipe>; 4] = [const { OnceLock::new() }; 4];
+    let (i, notation, layout, prefix) = match scheme {
+        Scheme::DjangoSaltedMd5 => (0, "md5($salt.$pass)", SaltLayout::SaltDollarHash, ""),
+        Scheme::DjangoSaltedSha1 => (1, "sha1($salt.$pass)", SaltLayout::SaltDollarHash, ""),
+        Scheme::DjangoUnsaltedMd5 => (2, "md5($pass)", SaltLayout::None, "md5$$"),
+        Scheme::DjangoUnsaltedSha1 => (3, "sha1($pass)", SaltLayout::None, "sha1$$"),
+        _ => return None,
     };
-    cell.get_or_init(|| Recipe {
+    let cell = CELLS.get(i)?;
+    Some(cell.get_or_init(|| Recipe {
         notation: notation.to_owned(),
-        call: parse_notation(notation).unwrap_or(Call { func: Func::Md5, raw: false, args: vec![] }),
+        call: parse_notation(notation).unwrap_or(Call {
+            func: Func::Md5,
+            raw: false,
+            args: vec![],
+            key: vec![],
+        }),
         encoding: DigestEncoding::Hex,
-        layout: SaltLayout::SaltDollarHash,
-        prefix: "",
+        layout,
+        prefix,
         upper_hex: false,
         scheme,
         rounds: 1,
         raw_rounds: false,
         constant: Zeroizing::new(Vec::new()),
-    })
+        kdf: None,
+    }))
+}
+
+/// True when a salt has a length Django's own salted hashers wrote: 5 hex
+/// characters (Django 1.0–1.3: the first 5 of a hex digest), 12 (1.4–3.0:
+/// `get_random_string()`), 22 (3.1 on: 128 bits of `[A-Za-z0-9]`).
+pub(crate) fn django_wrote_salt(salt: &str) -> bool {
+    matches!(salt.len(), 5 | 12 | 22)
 }
 
 /// True when `s` has the shape of the declarable digest family `scheme`.
@@ -471,8 +605,23 @@ impl<'a> Parsed<'a> {
         Self::parse_recipe(s, recipe, extra)
     }
 
+    /// Django's salted `md5$salt$hex` / `sha1$salt$hex`, by its prefix.
     pub(crate) fn parse_django(s: &'a str) -> Result<Self> {
-        let recipe = django_recipe(s.starts_with("md5$"));
+        let scheme = if s.starts_with("md5$") { Scheme::DjangoSaltedMd5 } else { Scheme::DjangoSaltedSha1 };
+        Self::parse_django_salted(s, scheme)
+    }
+
+    /// Django's salted digest `scheme` (declared, or chosen by the salt).
+    pub(crate) fn parse_django_salted(s: &'a str, scheme: Scheme) -> Result<Self> {
+        let prefix = match scheme {
+            Scheme::DjangoSaltedMd5 => "md5$",
+            Scheme::DjangoSaltedSha1 => "sha1$",
+            _ => return Err(Error::malformed(scheme, "not a Django salted digest")),
+        };
+        let recipe = django_recipe(scheme).ok_or(Error::malformed(scheme, "not a Django digest"))?;
+        if !s.starts_with(prefix) {
+            return Err(Error::malformed(scheme, "prefix"));
+        }
         let rest = s.split_once('$').map(|(_, r)| r).unwrap_or_default();
         let p = Self::parse_recipe(rest, recipe, Extra::default())?;
         if p.salt.is_empty() {
@@ -481,7 +630,33 @@ impl<'a> Parsed<'a> {
         Ok(p)
     }
 
-    pub(crate) fn parse_recipe(s: &'a str, recipe: &'a Recipe, extra: Extra<'a>) -> Result<Self> {
+    /// Django ≤ 5.0's unsalted `md5$$hex` / `sha1$$hex`. Django compares the
+    /// lower-case hexdigest it computes, so upper-case hex never verified there
+    /// and is refused here.
+    pub(crate) fn parse_django_unsalted(s: &'a str) -> Result<Self> {
+        let scheme =
+            if s.starts_with("md5$$") { Scheme::DjangoUnsaltedMd5 } else { Scheme::DjangoUnsaltedSha1 };
+        let recipe = django_recipe(scheme).ok_or(Error::malformed(scheme, "not a Django digest"))?;
+        let digest = s.strip_prefix(recipe.prefix).ok_or(Error::malformed(scheme, "prefix"))?;
+        if digest.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(Error::malformed(scheme, "hex digest must be lower case"));
+        }
+        Self::parse_recipe(s, recipe, Extra::default())
+    }
+
+    /// Parse `s` as a declared recipe, digest or KDF.
+    pub(crate) fn parse_declared_recipe(
+        s: &'a str,
+        recipe: &'a Recipe,
+        extra: Extra<'a>,
+    ) -> Result<super::Parsed<'a>> {
+        match &recipe.kdf {
+            Some(spec) => Ok(Box::new(kdf::Parsed::parse(s, recipe, spec, extra)?)),
+            None => Ok(Box::new(Self::parse_recipe(s, recipe, extra)?)),
+        }
+    }
+
+    fn parse_recipe(s: &'a str, recipe: &'a Recipe, extra: Extra<'a>) -> Result<Self> {
         let (digest, salt_in_string) =
             split(s, recipe).ok_or(Error::malformed(recipe.scheme, "wrong length, encoding or layout"))?;
         let expected = match recipe.encoding {
@@ -558,6 +733,21 @@ mod tests {
         assert!(Recipe::new("md5_bin($pass)", DigestEncoding::Hex, SaltLayout::None).is_err());
         let deep = "md5(".repeat(20) + "$pass" + &")".repeat(20);
         assert!(Recipe::new(&deep, DigestEncoding::Hex, SaltLayout::None).is_err());
+    }
+
+    #[test]
+    fn django_unsalted_is_lower_case_hex_of_its_length() {
+        assert!(Parsed::parse_django_unsalted("sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8").is_ok());
+        assert!(Parsed::parse_django_unsalted("sha1$$5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8").is_err());
+        assert!(Parsed::parse_django_unsalted("md5$$5f4dcc3b5aa765d61d8327deb882cf9").is_err());
+        assert!(Parsed::parse_django_unsalted("md5$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8").is_err());
+        let p = Parsed::parse_django_unsalted("md5$$5f4dcc3b5aa765d61d8327deb882cf99").expect("parse");
+        assert_eq!(p.masked().expect("mask"), format!("md5$${}", "0".repeat(32)));
+        assert!(Parsed::parse_django_salted(
+            "sha1$$5baa61e4c9b93f3f0682250b6cf8331b7ee68fd8",
+            Scheme::DjangoSaltedSha1
+        )
+        .is_err());
     }
 
     #[test]

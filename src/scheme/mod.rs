@@ -33,6 +33,7 @@ pub(crate) mod keycloak;
 pub(crate) mod ldap;
 pub(crate) mod magento;
 pub(crate) mod md5_crypt;
+pub(crate) mod mediawiki_md5;
 pub(crate) mod mysql_sha2;
 pub(crate) mod pbkdf2;
 pub(crate) mod phpass;
@@ -42,9 +43,10 @@ pub(crate) mod sha_crypt;
 pub(crate) mod shiro;
 pub(crate) mod spring;
 pub(crate) mod sun_md5_crypt;
+pub(crate) mod werkzeug_legacy;
 pub(crate) mod yescrypt;
 
-pub use digest::{DigestEncoding, Recipe, SaltLayout};
+pub use digest::{DigestEncoding, KdfRecipe, Recipe, RecipeKdf, RecipeParam, SaltEncoding, SaltLayout};
 
 /// One family's parsed stored hash. Each family module implements it for its
 /// own type; nothing else matches on families.
@@ -304,16 +306,23 @@ fn parse_nested(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         Box::new(pbkdf2::Parsed::parse_grub(s)?)
     } else if s.starts_with(":pbkdf2:") {
         Box::new(pbkdf2::Parsed::parse_mediawiki(s)?)
+    } else if s.starts_with(":A:") || s.starts_with(":B:") {
+        Box::new(mediawiki_md5::Parsed::parse(s)?)
+    } else if let Some(p) = parse_nextcloud(s, depth)? {
+        p
     } else if let Some(p) = dbms::parse_prefixed(s)? {
         Box::new(p)
     } else if let Some((prefix, rest)) = s.split_once('$') {
         match prefix {
-            "pbkdf2_sha256" | "pbkdf2_sha1" => Box::new(pbkdf2::Parsed::parse_django(s)?),
+            "pbkdf2_sha256" | "pbkdf2_sha1" | "pbkdf2_wrapped_sha1" => {
+                Box::new(pbkdf2::Parsed::parse_django(s)?)
+            }
             "argon2" => Box::new(argon2::Parsed::parse(rest, Some(Scheme::DjangoArgon2))?),
             "bcrypt" => Box::new(bcrypt::Parsed::parse_plain(rest, Scheme::DjangoBcrypt)?),
             "bcrypt_sha256" => Box::new(bcrypt::Parsed::parse_plain(rest, Scheme::DjangoBcryptSha256)?),
             "scrypt" => Box::new(scrypt::Parsed::parse_django(s)?),
-            "md5" | "sha1" => Box::new(digest::Parsed::parse_django(s)?),
+            "md5" | "sha1" if rest.starts_with('$') => Box::new(digest::Parsed::parse_django_unsalted(s)?),
+            "md5" | "sha1" => parse_django_salted(s)?,
             "crypt" => parse_django_des(rest)?,
             "U" if rest.starts_with("S$") => Box::new(phpass::Parsed::parse(s)?),
             p if p.starts_with("pbkdf2:") => Box::new(pbkdf2::Parsed::parse_werkzeug(s)?),
@@ -347,6 +356,49 @@ fn parse_pbkdf2_tag(s: &str) -> Result<pbkdf2::Parsed> {
     } else {
         pbkdf2::Parsed::parse_ldap(s)
     }
+}
+
+/// `md5$salt$hex` / `sha1$salt$hex`: Django's salted digest (digest(salt .
+/// pass)) and Werkzeug's legacy HMAC (HMAC(key = salt, pass)) share the form.
+/// A salt of a length Django's hashers wrote (5, 12, 22) is Django's, and so
+/// is any string Werkzeug could not have written (a salt outside `gen_salt`'s
+/// `[A-Za-z0-9]`, hex that is not lower case); any other is ambiguous, and
+/// the row's family or the policy's declaration decides (docs/schemes.md).
+fn parse_django_salted(s: &str) -> Result<Parsed<'_>> {
+    let django = digest::Parsed::parse_django(s)?;
+    let salt = s.split('$').nth(1).unwrap_or_default();
+    if digest::django_wrote_salt(salt) || !werkzeug_legacy::salted_form(s) {
+        return Ok(Box::new(django));
+    }
+    Err(Error::Ambiguous { candidates: vec![django.identified().scheme, Scheme::WerkzeugLegacy] })
+}
+
+/// Nextcloud's `version|hash` (lib/private/Security/Hasher.php): versions 1
+/// to 3, and Nextcloud password_verifies the hash after the `|` whatever the
+/// version says (`2|$argon2id$…` verifies): a bcrypt hash is
+/// `nextcloud_bcrypt`, an Argon2i or Argon2id one `nextcloud_argon2`.
+/// Version 0 and versions above 3 are not versions. `Ok(None)`: no
+/// `digits|` prefix.
+fn parse_nextcloud(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
+    let Some((version, inner)) = s.split_once('|') else { return Ok(None) };
+    if version.is_empty() || version.len() > 9 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let bad = |what| Error::Malformed { scheme: Some(Scheme::NextcloudBcrypt), what };
+    if !matches!(version, "1" | "2" | "3") {
+        return Err(bad("Nextcloud hash version must be 1, 2 or 3"));
+    }
+    if depth >= MAX_NESTING {
+        return Err(nested_too_deeply());
+    }
+    let parsed = parse_nested(inner, depth + 1)?.ok_or(bad("a Nextcloud version before an unknown hash"))?;
+    let scheme = match parsed.identified().scheme {
+        Scheme::Bcrypt => Scheme::NextcloudBcrypt,
+        Scheme::Argon2i | Scheme::Argon2id => Scheme::NextcloudArgon2,
+        _ => return Err(bad("a Nextcloud version before a hash Nextcloud does not write")),
+    };
+    let prefix = s.get(..version.len() + 1).unwrap_or_default();
+    Ok(Some(Box::new(Prefixed { scheme, prefix, inner: parsed })))
 }
 
 /// Locked and unusable accounts: a bare `!`, `!!` or `*`; `*LK*`/`*NP*`
@@ -519,12 +571,28 @@ pub(crate) fn parse<'a>(
         if let Some(res) = parse_declared(s, h, extra) {
             return match res {
                 Ok(p) => Ok(p),
+                // The string has the named family's form but the row or the
+                // policy lacks an input (a Devise pepper): say so rather than
+                // verify it as the family the string alone would be.
+                Err(e @ Error::MissingInput { .. }) => Err(e),
                 Err(e) => match parse_self_describing(s) {
                     Ok(Some(p)) => Ok(p),
                     _ => Err(e),
                 },
             };
         }
+    }
+    // A declared family whose strings another family also reads (a Devise
+    // row is a plain bcrypt string) takes the strings of its form, when
+    // exactly one such declared family does.
+    let mut claims = declared.iter().filter(|d| reads_another_familys_string(**d)).filter_map(|d| {
+        match parse_declared(s, *d, extra) {
+            Some(r @ (Ok(_) | Err(Error::MissingInput { .. }))) => Some(r),
+            _ => None,
+        }
+    });
+    if let (Some(only), None) = (claims.next(), claims.next()) {
+        return only;
     }
     let ambiguous = match parse_self_describing(s) {
         Ok(Some(p)) => return Ok(p),
@@ -548,7 +616,7 @@ pub(crate) fn parse<'a>(
     if let Some(scheme) = hint {
         if scheme == Scheme::Recipe {
             return match recipes {
-                [only] => Ok(Box::new(digest::Parsed::parse_recipe(s, only, extra)?)),
+                [only] => digest::Parsed::parse_declared_recipe(s, only, extra),
                 _ => Err(Error::InvalidConfig(
                     "the row names the `recipe` scheme but the policy does not declare exactly one recipe"
                         .into(),
@@ -577,10 +645,7 @@ pub(crate) fn parse<'a>(
         }
     }
     fits.extend(
-        recipes
-            .iter()
-            .map(|r| digest::Parsed::parse_recipe(s, r, extra).map(|p| Box::new(p) as Parsed<'a>))
-            .filter(|r| r.is_ok()),
+        recipes.iter().map(|r| digest::Parsed::parse_declared_recipe(s, r, extra)).filter(|r| r.is_ok()),
     );
     if fits.len() == 1 {
         if let Some(only) = fits.pop() {
@@ -610,6 +675,16 @@ fn parse_declared<'a>(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Option<Re
         Scheme::DesCrypt => boxed(des_crypt::DesCrypt::parse_des(s)),
         Scheme::Mysql323 => boxed(dbms::Parsed::parse_mysql323(s)),
         Scheme::Bigcrypt => boxed(des_crypt::DesCrypt::parse_bigcrypt(s)),
+        Scheme::WerkzeugLegacy => boxed(werkzeug_legacy::Parsed::parse(s)),
+        Scheme::DjangoSaltedMd5 | Scheme::DjangoSaltedSha1 => {
+            boxed(digest::Parsed::parse_django_salted(s, scheme))
+        }
+        Scheme::DeviseBcryptPepper => boxed(bcrypt::Parsed::parse_suffixed(s, scheme, extra.params)),
+        Scheme::NextcloudBcrypt if s.contains('|') => Some(
+            parse_nextcloud(s, 0)
+                .and_then(|p| p.ok_or(Error::malformed(scheme, "string does not have this scheme's form"))),
+        ),
+        Scheme::NextcloudBcrypt => boxed(bcrypt::Parsed::parse_suffixed(s, scheme, extra.params)),
         s2 if digest::builtin(s2).is_some() => boxed(digest::Parsed::parse_builtin(s, s2, extra)),
         // wave 3: rows with a salt, params or params column
         Scheme::FirebaseScrypt => boxed(firebase::Parsed::parse(s, extra)),
@@ -624,6 +699,29 @@ fn parse_declared<'a>(s: &'a str, scheme: Scheme, extra: Extra<'a>) -> Option<Re
         Scheme::Magento2 => boxed(magento::Parsed::parse(s)),
         _ => None,
     }
+}
+
+/// Families whose declared form is a string another family reads on its own
+/// (a Devise or old ownCloud row is a plain bcrypt string; Werkzeug's and
+/// Django's salted digests share `sha1$salt$hex`): declaring one makes the
+/// strings of its form its own, unless another such declared family fits too.
+fn reads_another_familys_string(scheme: Scheme) -> bool {
+    matches!(
+        scheme,
+        Scheme::DeviseBcryptPepper
+            | Scheme::NextcloudBcrypt
+            | Scheme::WerkzeugLegacy
+            | Scheme::DjangoSaltedMd5
+            | Scheme::DjangoSaltedSha1
+    )
+}
+
+/// True when a policy may declare `scheme`: the schemes that need a
+/// declaration, and the self-describing ones whose strings can also be
+/// another family's (Django's salted digests and Werkzeug's HMACs).
+pub(crate) fn declarable(scheme: Scheme) -> bool {
+    (scheme.needs_declaration() && scheme != Scheme::Recipe)
+        || matches!(scheme, Scheme::DjangoSaltedMd5 | Scheme::DjangoSaltedSha1)
 }
 
 /// The declarable schemes whose shape `s` has, for the ambiguity error.
@@ -642,6 +740,7 @@ fn shape_candidates(s: &str) -> Vec<Scheme> {
             Scheme::GiteaPbkdf2 | Scheme::GrafanaPbkdf2 => hex_pbkdf2::looks_like_50_byte_key(s),
             Scheme::BetterAuthScrypt => better_auth::looks_like(s),
             Scheme::Magento2 => magento::looks_like(s),
+            Scheme::WerkzeugLegacy => werkzeug_legacy::looks_like(s),
             other => digest::looks_like(s, *other),
         })
         .collect()

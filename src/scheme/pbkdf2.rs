@@ -6,6 +6,7 @@
 //! `{PBKDF2-SHA1}`), ForgeRock DS (`{PBKDF2-HMAC-SHA256}N:…`), Dovecot
 //! (`{PBKDF2}$1$…`) and MediaWiki (`:pbkdf2:…`). The KDF is the `pbkdf2` crate's.
 
+use sha1::{Digest as _, Sha1};
 use zeroize::Zeroizing;
 
 use std::borrow::Cow;
@@ -14,8 +15,8 @@ use super::{Family, Kdf};
 use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{
-    ab64_decode, ab64_encode, b64_decode, b64_encode_padded, b64_encode_unpadded, hex_decode, is_hex,
-    mask_tail, parse_decimal,
+    ab64_decode, ab64_encode, b64_decode, b64_encode_padded, b64_encode_unpadded, hex_decode, hex_lower,
+    is_hex, mask_tail, parse_decimal,
 };
 use crate::error::{Error, Result};
 use crate::primitives::prf::Prf;
@@ -43,12 +44,16 @@ fn rounds(scheme: Scheme, s: &str) -> Result<u64> {
 }
 
 impl Parsed {
-    /// `pbkdf2_sha256$iterations$salt$base64` (salt used as text).
+    /// `pbkdf2_sha256$iterations$salt$base64` (salt used as text); also
+    /// `pbkdf2_wrapped_sha1$…`, the hasher of Django's documentation
+    /// ("Password upgrading without requiring a login"): PBKDF2-SHA256 over
+    /// the hex digest of Django's salted SHA-1, hex(sha1(salt . password)).
     pub(crate) fn parse_django(s: &str) -> Result<Self> {
         let mut f = s.split('$');
         let (alg, it, salt, hash) = (f.next(), f.next(), f.next(), f.next());
         let (scheme, prf) = match alg {
             Some("pbkdf2_sha256") => (Scheme::DjangoPbkdf2Sha256, Prf::Sha256),
+            Some("pbkdf2_wrapped_sha1") => (Scheme::DjangoPbkdf2WrappedSha1, Prf::Sha256),
             _ => (Scheme::DjangoPbkdf2Sha1, Prf::Sha1),
         };
         let (it, salt, hash) = match (it, salt, hash, f.next()) {
@@ -354,6 +359,14 @@ impl Family for Parsed {
         let rounds = u32::try_from(self.rounds)
             .map_err(|_| Error::too_big(self.scheme, "iterations", self.rounds, u32::MAX.into()))?;
         let mut out = Zeroizing::new(vec![0u8; self.expected.len()]);
+        if self.scheme == Scheme::DjangoPbkdf2WrappedSha1 {
+            let mut h = Sha1::new();
+            h.update(&self.salt);
+            h.update(password);
+            let inner = Zeroizing::new(hex_lower(&h.finalize()));
+            self.prf.derive(inner.as_bytes(), &self.salt, rounds, &mut out);
+            return Ok(out);
+        }
         self.prf.derive(password, &self.salt, rounds, &mut out);
         Ok(out)
     }

@@ -101,17 +101,7 @@ pub const WAVE3_PENDING_FORMS: &[&str] = &[];
 /// these, so adding a family means taking it off here (and its vectors then
 /// run). Their malformed lines run regardless: they must never verify.
 #[allow(dead_code)] // not every test crate uses it
-pub const WAVE3_PENDING: &[&str] = &[
-    "devise_bcrypt_pepper",
-    "django_pbkdf2_wrapped_sha1",
-    "django_unsalted_md5",
-    "django_unsalted_sha1",
-    "mediawiki_a",
-    "mediawiki_b",
-    "nextcloud_argon2",
-    "nextcloud_bcrypt",
-    "werkzeug_legacy",
-];
+pub const WAVE3_PENDING: &[&str] = &[];
 
 /// The valid and invalid lines of every wave whose family is implemented:
 /// both core waves whole, the third without [`WAVE3_PENDING`].
