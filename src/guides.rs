@@ -6,7 +6,12 @@
 //! identical:
 //!
 //! ```
-//! for name in ["django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "dovecot", "spring", "gitea-grafana"] {
+//! // firebase.md reads its signer key from the environment, as production does.
+//! std::env::set_var("FIREBASE_SIGNER_KEY", "a2V5");
+//! for name in [
+//!     "django", "wordpress-phpass", "flask-werkzeug", "ldap-ssha", "raw-digests", "dovecot", "spring",
+//!     "gitea-grafana", "firebase", "keycloak",
+//! ] {
 //!     let path = format!("{}/docs/migrate/{name}.md", env!("CARGO_MANIFEST_DIR"));
 //!     let text = std::fs::read_to_string(&path).expect("guide");
 //!     let shown = text.split("```toml\n").nth(1).and_then(|t| t.split("```").next()).expect("toml block");
@@ -52,3 +57,11 @@ pub struct SpringGuide;
 /// `docs/migrate/gitea-grafana.md`
 #[doc = include_str!("../docs/migrate/gitea-grafana.md")]
 pub struct GiteaGrafanaGuide;
+
+/// `docs/migrate/firebase.md`
+#[doc = include_str!("../docs/migrate/firebase.md")]
+pub struct FirebaseGuide;
+
+/// `docs/migrate/keycloak.md`
+#[doc = include_str!("../docs/migrate/keycloak.md")]
+pub struct KeycloakGuide;

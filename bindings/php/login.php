@@ -28,12 +28,14 @@ const REHASH_CDEF = <<<'C'
 typedef struct rehash_policy rehash_policy;
 int rehash_policy_from_toml(const char *toml, rehash_policy **out, char **err);
 void rehash_policy_free(rehash_policy *policy);
-int rehash_verify_and_upgrade(const rehash_policy *policy, const char *pw, size_t pw_len,
-                              const char *stored, const char *salt, const char *user,
-                              const char *scheme_hint, char **new_hash_out, char **err);
+int rehash_verify_and_upgrade_with_params(const rehash_policy *policy, const char *pw, size_t pw_len,
+                                          const char *stored, const char *salt, const char *user,
+                                          const char *scheme_hint, const char *params,
+                                          const char *params_col, char **new_hash_out, char **err);
 int rehash_verify_dummy(const rehash_policy *policy, const char *pw, size_t pw_len);
-int rehash_identify(const rehash_policy *policy, const char *stored, const char *salt,
-                    const char *user, const char *scheme_hint, char **scheme_out, char **err);
+int rehash_identify_with_params(const rehash_policy *policy, const char *stored, const char *salt,
+                                const char *user, const char *scheme_hint, const char *params,
+                                const char *params_col, char **scheme_out, char **err);
 const char *rehash_version(void);
 void rehash_string_free(char *s);
 C;
@@ -94,18 +96,23 @@ final class Rehash
     }
 
     /**
-     * The login call. Returns [valid, newHashOrNull].
+     * The login call. Returns [valid, newHashOrNull]. $params is the
+     * installation's settings as a JSON object (Firebase's hash config; null:
+     * the policy's [params]), $paramsCol the row's column that says how it
+     * was hashed (Keycloak's credential_data).
      * @return array{0: bool, 1: ?string}
      */
     public function verifyAndUpgrade(string $password, string $stored, ?string $salt = null,
-                                     ?string $user = null, ?string $scheme = null): array
+                                     ?string $user = null, ?string $scheme = null,
+                                     ?string $params = null, ?string $paramsCol = null): array
     {
         $new = $this->ffi->new('char*');
         $err = $this->ffi->new('char*');
-        $rc = $this->ffi->rehash_verify_and_upgrade(
+        $rc = $this->ffi->rehash_verify_and_upgrade_with_params(
             $this->policy, $password, strlen($password),
             self::text($stored, 'stored'), self::text($salt, 'salt'), self::text($user, 'user'),
-            self::text($scheme, 'scheme'), FFI::addr($new), FFI::addr($err)
+            self::text($scheme, 'scheme'), self::text($params, 'params'), self::text($paramsCol, 'params_col'),
+            FFI::addr($new), FFI::addr($err)
         );
         $newHash = $this->take($new);
         $this->check($rc, $err);
@@ -118,12 +125,14 @@ final class Rehash
         $this->ffi->rehash_verify_dummy($this->policy, $password, strlen($password));
     }
 
-    public function identify(string $stored, ?string $scheme = null): string
+    public function identify(string $stored, ?string $scheme = null, ?string $params = null,
+                             ?string $paramsCol = null): string
     {
         $out = $this->ffi->new('char*');
         $err = $this->ffi->new('char*');
-        $rc = $this->ffi->rehash_identify($this->policy, self::text($stored, 'stored'), null, null,
-            self::text($scheme, 'scheme'), FFI::addr($out), FFI::addr($err));
+        $rc = $this->ffi->rehash_identify_with_params($this->policy, self::text($stored, 'stored'), null, null,
+            self::text($scheme, 'scheme'), self::text($params, 'params'), self::text($paramsCol, 'params_col'),
+            FFI::addr($out), FFI::addr($err));
         $label = $this->take($out);
         $this->check($rc, $err);
         return (string) $label;

@@ -141,5 +141,20 @@ try {
 [$ok] = $rehash->verifyAndUpgrade("test\0" . '12345', PHPASS);
 check(!$ok, 'a NUL inside the password is part of it');
 
+// params and params_col reach the library (md5-crypt reads neither); bad
+// params are refused without being quoted.
+const MD5CRYPT = '$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0'; // "password"
+[$ok, $new] = $rehash->verifyAndUpgrade('password', MD5CRYPT, null, null, null, '{"rounds": 8}', 'pbkdf2$50000$50');
+check($ok && str_starts_with((string) $new, '$argon2id$'), 'verifyAndUpgrade with params');
+check($rehash->identify(MD5CRYPT, null, '{}', '') === 'md5_crypt', 'identify with params');
+try {
+    $rehash->verifyAndUpgrade('password', MD5CRYPT, null, null, null, '{"key": "s3cret"');
+    check(false, 'bad params refused');
+} catch (RehashError $e) {
+    check($e->getCode() === Rehash::ERROR && !str_contains($e->getMessage(), 's3cret'), 'bad params refused, unquoted');
+}
+check(throws(fn () => $rehash->identify(MD5CRYPT, null, "{\"k\": \"\xff\"}"), Rehash::ERR_NOT_UTF8), 'non-UTF-8 params');
+check(throws(fn () => $rehash->identify(MD5CRYPT, null, null, "a\0b"), Rehash::ERR_EMBEDDED_NUL), 'NUL in params_col');
+
 echo "$passed passed, $failed failed\n";
 exit($failed === 0 ? 0 : 1);

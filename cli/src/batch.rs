@@ -20,7 +20,9 @@ pub enum Mode {
     Encrypted(Cipher, Key),
 }
 
-/// The row as the library sees it: hash, salt and user columns, declared scheme.
+/// The row as the library sees it: hash, salt, user and params columns,
+/// declared scheme. The installation's settings (`params`) are the policy's
+/// `[params]`.
 pub fn stored(row: &Row) -> Stored<'_> {
     let mut s = Stored::new(&row.hash);
     if let Some(x) = &row.salt {
@@ -31,6 +33,9 @@ pub fn stored(row: &Row) -> Stored<'_> {
     }
     if let Some(k) = row.scheme.as_deref().and_then(Scheme::from_name) {
         s = s.with_scheme(k);
+    }
+    if let Some(p) = &row.params_col {
+        s = s.with_params_col(p);
     }
     s
 }
@@ -57,6 +62,9 @@ fn below_policy(policy: &Policy, id: &Identified) -> bool {
 pub struct ScanReport {
     /// Rows read.
     pub rows: u64,
+    /// Entries of the store without a password, which are not rows (users
+    /// of a Firebase export without a `passwordHash`).
+    pub without_password: u64,
     /// Rows a login would upgrade (wrapped rows included).
     pub below_policy: u64,
     /// `below_policy / rows`.
@@ -283,6 +291,7 @@ pub async fn scan(
         r.shared_digests.sort_by(|a, b| b.accounts.cmp(&a.accounts).then(a.ids.cmp(&b.ids)));
     }
     r.below_policy_share = if r.rows == 0 { 0.0 } else { r.below_policy as f64 / r.rows as f64 };
+    r.without_password = store.without_password();
     Ok(r)
 }
 
@@ -291,6 +300,10 @@ pub async fn scan(
 pub struct WrapReport {
     /// Rows read (a row read again after a lock or a lost swap counts again).
     pub rows: u64,
+    /// Entries of the store without a password, which are not rows and are
+    /// left as they are (users of a Firebase export without a
+    /// `passwordHash`).
+    pub without_password: u64,
     /// Rows holding a rehash wrap.
     pub wrapped: u64,
     /// Plaintext or decrypted rows hashed straight to the target.
@@ -476,7 +489,11 @@ async fn wrap_batches(
     o: &WrapOptions,
     progress: &mut dyn Progress,
 ) -> Result<WrapReport, Error> {
-    let mut report = WrapReport { dry_run: o.dry_run, ..WrapReport::default() };
+    let mut report = WrapReport {
+        dry_run: o.dry_run,
+        without_password: store.without_password(),
+        ..WrapReport::default()
+    };
     let mut remaining = 0;
     loop {
         let rows = store.next_batch(o.batch).await?;

@@ -62,6 +62,28 @@ struct Cli {
     command: Command,
 }
 
+/// Where a known product keeps its passwords (`--preset`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PresetArg {
+    /// A Firebase Auth export file (`firebase auth:export users.json`): id
+    /// `localId`, hash `passwordHash`, salt `salt`, scheme firebase_scrypt;
+    /// the project's hash config goes in the policy's [params].
+    Firebase,
+    /// Keycloak's CREDENTIAL table (SQLite, PostgreSQL, MySQL/MariaDB): id
+    /// `ID`, hash `SECRET_DATA`, params column `CREDENTIAL_DATA`, only rows
+    /// with TYPE = 'password', scheme keycloak_pbkdf2.
+    Keycloak,
+}
+
+impl From<PresetArg> for store::Preset {
+    fn from(p: PresetArg) -> Self {
+        match p {
+            PresetArg::Firebase => store::Preset::Firebase,
+            PresetArg::Keycloak => store::Preset::Keycloak,
+        }
+    }
+}
+
 #[derive(Args, Clone)]
 struct SourceArgs {
     /// A .csv or .jsonl file, a SQLite file, or a postgres:// / mysql:// URL.
@@ -70,15 +92,20 @@ struct SourceArgs {
     /// Read the source (a database URL) from this environment variable.
     #[arg(long)]
     url_env: Option<String>,
-    /// Table name (SQL sources).
-    #[arg(long, default_value = "users")]
-    table: String,
-    /// Id column (SQL: a primary key or unique column: integer, text or UUID) or id field (files).
-    #[arg(long, default_value = "id")]
-    id_col: String,
-    /// Column holding the stored hash (or plaintext / ciphertext).
-    #[arg(long, default_value = "hash")]
-    hash_col: String,
+    /// The layout and columns of a known product; the column flags below
+    /// override single names.
+    #[arg(long, value_enum)]
+    preset: Option<PresetArg>,
+    /// Table name (SQL sources) [default: users].
+    #[arg(long)]
+    table: Option<String>,
+    /// Id column (SQL: a primary key or unique column: integer, text or UUID) or id field (files)
+    /// [default: id].
+    #[arg(long)]
+    id_col: Option<String>,
+    /// Column holding the stored hash (or plaintext / ciphertext) [default: hash].
+    #[arg(long)]
+    hash_col: Option<String>,
     /// Separate salt column.
     #[arg(long)]
     salt_col: Option<String>,
@@ -88,6 +115,11 @@ struct SourceArgs {
     /// Column naming each row's scheme, for strings that are not self-describing.
     #[arg(long)]
     scheme_col: Option<String>,
+    /// Column recording how each row was hashed, passed to the family as it
+    /// is (Keycloak's credential_data, Gitea's passwd_hash_algo). Settings of
+    /// the whole installation go in the policy's [params].
+    #[arg(long)]
+    params_col: Option<String>,
     /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
     #[arg(long)]
     policy: Option<PathBuf>,
@@ -248,21 +280,47 @@ fn source_of(src: &SourceArgs) -> Result<String, Fail> {
     }
 }
 
-fn columns(src: &SourceArgs) -> store::Columns {
-    store::Columns {
-        table: src.table.clone(),
-        id: src.id_col.clone(),
-        hash: src.hash_col.clone(),
-        salt: src.salt_col.clone(),
-        user: src.user_col.clone(),
-        scheme: src.scheme_col.clone(),
+/// The columns: the preset's (or the defaults), each flag given replacing
+/// its name.
+fn columns(src: &SourceArgs) -> Result<store::Columns, Fail> {
+    let mut c = src.preset.map_or_else(store::Columns::default, |p| store::Preset::from(p).columns());
+    if let Some(p) = src.preset.map(store::Preset::from) {
+        // A build without the preset's family would report every row as
+        // unknown: say so once instead.
+        if rehash::Scheme::from_name(p.scheme_label()).is_none() {
+            return Err(format!(
+                "--preset {}: this build of rehash does not know the scheme {}",
+                p.name(),
+                p.scheme_label()
+            )
+            .into());
+        }
     }
+    let set = |slot: &mut String, flag: &Option<String>| {
+        if let Some(v) = flag {
+            slot.clone_from(v);
+        }
+    };
+    set(&mut c.table, &src.table);
+    set(&mut c.id, &src.id_col);
+    set(&mut c.hash, &src.hash_col);
+    for (slot, flag) in [
+        (&mut c.salt, &src.salt_col),
+        (&mut c.user, &src.user_col),
+        (&mut c.scheme, &src.scheme_col),
+        (&mut c.params_col, &src.params_col),
+    ] {
+        if flag.is_some() {
+            slot.clone_from(flag);
+        }
+    }
+    Ok(c)
 }
 
 async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, Fail> {
     let policy = load_policy(src.policy.as_deref())?;
     let source = source_of(&src)?;
-    let mut st = store::Store::open(&source, &columns(&src), store::FileOutput::default(), false).await?;
+    let mut st = store::Store::open(&source, &columns(&src)?, store::FileOutput::default(), false).await?;
     // Reading takes no transaction: large pages keep a scan of millions of rows fast.
     let report = batch::scan(&mut st, &policy, src.batch_size.max(4096), json).await?;
     st.finish(false).await?;
@@ -306,7 +364,7 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
     let output = store::FileOutput { path: output, in_place, dry_run };
     // A dry run changes nothing, so it takes no row locks and reads in large
     // pages, as scan does.
-    let mut st = store::Store::open(&source, &columns(&src), output, !dry_run).await?;
+    let mut st = store::Store::open(&source, &columns(&src)?, output, !dry_run).await?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let capacity = st.capacity().cloned();
     if let Some(c) = &capacity {
@@ -336,7 +394,7 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
         let verb = if dry_run { "would change" } else { "changed" };
         outln!(
             "rehash wrap {}: {} rows; {verb}: {} wrapped, {} rehashed; left alone: {} at policy, {} already wrapped, \
-             {} locked, {} empty; {} errors; {} too long for the column; {} lost to a concurrent change \
+             {} locked, {} empty{}; {} errors; {} too long for the column; {} lost to a concurrent change \
              (read again); {} left below policy",
             store::redact(&source),
             report.rows,
@@ -346,6 +404,7 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
             report.already_wrapped,
             report.disabled,
             report.empty,
+            without_password(report.without_password),
             report.errors,
             report.too_long,
             report.lost_swaps,
@@ -373,7 +432,7 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
 fn print_scan(r: &batch::ScanReport, source: &str) {
     use batch::{GROUPS_SHOWN, IDS_SHOWN, MAX_LISTED};
     use rehash::Scheme;
-    outln!("rehash scan {source}: {} rows", r.rows);
+    outln!("rehash scan {source}: {} rows{}", r.rows, without_password(r.without_password));
     outln!("{:<26} {:<26} {:>8}  status", "scheme", "parameters", "rows");
     for s in &r.schemes {
         let status = match s.scheme {
@@ -514,6 +573,16 @@ impl batch::Progress for WrapProgress {
         if let WrapProgress::Bar(b) = self {
             b.finish_and_clear();
         }
+    }
+}
+
+/// `, users without a password: N` when a Firebase export has users without a
+/// `passwordHash` (they are not rows), else nothing.
+fn without_password(n: u64) -> String {
+    if n > 0 {
+        format!(", users without a password: {n} (left alone)")
+    } else {
+        String::new()
     }
 }
 

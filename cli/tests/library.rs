@@ -9,14 +9,7 @@ use rehash_cli::{Error, RowError};
 const MD5CRYPT: &str = "$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0";
 
 fn cols() -> Columns {
-    Columns {
-        table: "users".into(),
-        id: "id".into(),
-        hash: "hash".into(),
-        salt: None,
-        user: None,
-        scheme: None,
-    }
+    Columns::default()
 }
 
 fn tmpdir(tag: &str) -> std::path::PathBuf {

@@ -540,14 +540,8 @@ async fn postgres_batches_walk_the_primary_key_index() {
             ],
         )
         .await;
-        let cols = rehash_cli::store::Columns {
-            table: table.clone(),
-            id: "id".into(),
-            hash: "hash".into(),
-            salt: None,
-            user: None,
-            scheme: None,
-        };
+        let cols =
+            rehash_cli::store::Columns { table: table.clone(), ..rehash_cli::store::Columns::default() };
         for lock in [false, true] {
             let mut st =
                 rehash_cli::store::Store::open(&url, &cols, Default::default(), lock).await.expect("open");

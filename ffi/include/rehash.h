@@ -133,7 +133,9 @@ void rehash_policy_free(struct rehash_policy *policy);
  *
  * `salt` (a separate salt column), `user` (PostgreSQL md5's salt) and
  * `scheme_hint` (a scheme label such as `"md5_hex"`, used only for strings
- * that are not self-describing) may be NULL.
+ * that are not self-describing) may be NULL. The same as
+ * `rehash_verify_and_upgrade_with_params` with `params` and `params_col`
+ * NULL.
  *
  * Returns:
  * - `REHASH_VALID`: right password, hash current; `*new_hash_out` is NULL.
@@ -164,9 +166,44 @@ int rehash_verify_and_upgrade(const struct rehash_policy *policy,
                               char **err);
 
 /**
+ * `rehash_verify_and_upgrade` for families that need more of the row:
+ * `params`, the installation's settings as a JSON object of strings,
+ * integers and booleans (Firebase's project hash config
+ * `{"base64_signer_key": …, "base64_salt_separator": …, "rounds": 8,
+ * "mem_cost": 14}`, a Devise `pepper`; when NULL, the policy's `[params]`
+ * are used), and `params_col`, the verbatim text of the row's column that
+ * says how it was hashed (Keycloak's `credential_data` JSON, Gitea's
+ * `passwd_hash_algo`). `params` that is not such an object (not JSON,
+ * nested values, fractions, more than 64 entries) is `REHASH_ERROR`, with a
+ * message that names the rule or the key, never a value.
+ *
+ * Returns and out-pointers as `rehash_verify_and_upgrade`.
+ *
+ * NULL: `policy`, `stored` and `new_hash_out` are required
+ * (`REHASH_ERR_NULL_POINTER`), and `pw` unless `pw_len` is 0; `salt`,
+ * `user`, `scheme_hint`, `params`, `params_col` and `err` may be NULL.
+ *
+ * # Safety
+ * As `rehash_verify_and_upgrade`.
+ */
+int rehash_verify_and_upgrade_with_params(const struct rehash_policy *policy,
+                                          const uint8_t *pw,
+                                          size_t pw_len,
+                                          const char *stored,
+                                          const char *salt,
+                                          const char *user,
+                                          const char *scheme_hint,
+                                          const char *params,
+                                          const char *params_col,
+                                          char **new_hash_out,
+                                          char **err);
+
+/**
  * Verify only: as `rehash_verify_and_upgrade` but never makes a new hash and
  * never pads a failure. Returns `REHASH_VALID`, `REHASH_VALID_NEEDS_UPGRADE`
  * (right password, hash below policy), `REHASH_INVALID` or a negative code.
+ * The same as `rehash_verify_with_params` with `params` and `params_col`
+ * NULL.
  *
  * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
  * `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint` and `err` may be
@@ -183,6 +220,29 @@ int rehash_verify(const struct rehash_policy *policy,
                   const char *user,
                   const char *scheme_hint,
                   char **err);
+
+/**
+ * `rehash_verify` with the row's `params` (a JSON object, or NULL for the
+ * policy's `[params]`) and `params_col`, as
+ * `rehash_verify_and_upgrade_with_params` takes them.
+ *
+ * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
+ * `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint`, `params`,
+ * `params_col` and `err` may be NULL.
+ *
+ * # Safety
+ * As `rehash_verify_and_upgrade`.
+ */
+int rehash_verify_with_params(const struct rehash_policy *policy,
+                              const uint8_t *pw,
+                              size_t pw_len,
+                              const char *stored,
+                              const char *salt,
+                              const char *user,
+                              const char *scheme_hint,
+                              const char *params,
+                              const char *params_col,
+                              char **err);
 
 /**
  * For a login whose user does not exist: does the work of a verify under the
@@ -252,6 +312,9 @@ int rehash_hash_into(const struct rehash_policy *policy,
  * Returns `REHASH_OK` with the label in `*scheme_out` (free with
  * `rehash_string_free`), or a negative code.
  *
+ * The same as `rehash_identify_with_params` with `params` and `params_col`
+ * NULL.
+ *
  * NULL: `policy`, `stored` and `scheme_out` are required
  * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
  * be NULL.
@@ -269,11 +332,38 @@ int rehash_identify(const struct rehash_policy *policy,
                     char **err);
 
 /**
+ * `rehash_identify` with the row's `params` (a JSON object, or NULL for the
+ * policy's `[params]`) and `params_col`, as
+ * `rehash_verify_and_upgrade_with_params` takes them (a family that reads
+ * its parameters from them is identified, and its parameters checked, only
+ * with them).
+ *
+ * NULL: `policy`, `stored` and `scheme_out` are required
+ * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint`, `params`,
+ * `params_col` and `err` may be NULL.
+ *
+ * # Safety
+ * As `rehash_identify`.
+ */
+int rehash_identify_with_params(const struct rehash_policy *policy,
+                                const char *stored,
+                                const char *salt,
+                                const char *user,
+                                const char *scheme_hint,
+                                const char *params,
+                                const char *params_col,
+                                char **scheme_out,
+                                char **err);
+
+/**
  * Whether a stored string is below the policy's target, judged from its
  * scheme and parameters alone (no password): returns
  * `REHASH_VALID_NEEDS_UPGRADE` (1) when it is, `REHASH_OK` (0) when it is
  * current, or a negative code. A retired pepper or normalization shows only
  * at verify time.
+ *
+ * The same as `rehash_needs_upgrade_with_params` with `params` and
+ * `params_col` NULL.
  *
  * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
  * `salt`, `user`, `scheme_hint` and `err` may be NULL.
@@ -290,12 +380,36 @@ int rehash_needs_upgrade(const struct rehash_policy *policy,
                          char **err);
 
 /**
+ * `rehash_needs_upgrade` with the row's `params` (a JSON object, or NULL for
+ * the policy's `[params]`) and `params_col`, as
+ * `rehash_verify_and_upgrade_with_params` takes them.
+ *
+ * NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
+ * `salt`, `user`, `scheme_hint`, `params`, `params_col` and `err` may be
+ * NULL.
+ *
+ * # Safety
+ * As `rehash_needs_upgrade`.
+ */
+int rehash_needs_upgrade_with_params(const struct rehash_policy *policy,
+                                     const char *stored,
+                                     const char *salt,
+                                     const char *user,
+                                     const char *scheme_hint,
+                                     const char *params,
+                                     const char *params_col,
+                                     char **err);
+
+/**
  * Wrap a legacy hash without its password: Argon2id over the legacy digest,
  * the weak digest removed (`docs/wrap.md`). The wrapped string verifies with
  * the same password and upgrades on the next login. Returns `REHASH_OK` with
  * the wrapped string in `*wrapped_out` (free with `rehash_string_free`), or a
  * negative code (locked accounts, already wrapped strings and non-Argon2id
  * targets are refused).
+ *
+ * The same as `rehash_wrap_with_params` with `params` and `params_col`
+ * NULL.
  *
  * NULL: `policy`, `stored` and `wrapped_out` are required
  * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
@@ -312,6 +426,30 @@ int rehash_wrap(const struct rehash_policy *policy,
                 const char *scheme_hint,
                 char **wrapped_out,
                 char **err);
+
+/**
+ * `rehash_wrap` with the row's `params` (a JSON object, or NULL for the
+ * policy's `[params]`) and `params_col`, as
+ * `rehash_verify_and_upgrade_with_params` takes them. The wrapped string
+ * records neither: it verifies with the same `params` and `params_col` the
+ * legacy hash needed.
+ *
+ * NULL: `policy`, `stored` and `wrapped_out` are required
+ * (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint`, `params`,
+ * `params_col` and `err` may be NULL.
+ *
+ * # Safety
+ * As `rehash_wrap`.
+ */
+int rehash_wrap_with_params(const struct rehash_policy *policy,
+                            const char *stored,
+                            const char *salt,
+                            const char *user,
+                            const char *scheme_hint,
+                            const char *params,
+                            const char *params_col,
+                            char **wrapped_out,
+                            char **err);
 
 /**
  * The library's version, e.g. `"0.1.0"`: a static string, never freed.

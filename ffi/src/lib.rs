@@ -59,7 +59,7 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use rehash_core::{Policy, Scheme, Stored, Upgrade, Verification};
+use rehash_core::{Policy, Scheme, SiteParams, Stored, Upgrade, Verification};
 
 /// Success of a call that returns no verdict (same value as `REHASH_VALID`).
 pub const REHASH_OK: c_int = 0;
@@ -229,7 +229,43 @@ unsafe fn policy_ref<'a>(p: *const rehash_policy) -> Result<&'a Policy, Fail> {
     unsafe { p.as_ref() }.map(|h| &h.policy).ok_or_else(|| Fail::null("policy"))
 }
 
-/// The row: stored string, optional salt and user, optional scheme label.
+/// A row's inputs, read from the caller's arguments: the stored string, and
+/// where given the salt, user, scheme label, the installation's settings
+/// (`params`, parsed from JSON) and the params column.
+struct RowArgs<'a> {
+    hash: &'a str,
+    salt: Option<&'a str>,
+    user: Option<&'a str>,
+    scheme: Option<Scheme>,
+    params: Option<SiteParams>,
+    params_col: Option<&'a str>,
+}
+
+impl RowArgs<'_> {
+    /// The row as the library takes it.
+    fn stored(&self) -> Stored<'_> {
+        let mut row = Stored::new(self.hash);
+        if let Some(s) = self.salt {
+            row = row.with_salt(s);
+        }
+        if let Some(u) = self.user {
+            row = row.with_user(u);
+        }
+        if let Some(k) = self.scheme {
+            row = row.with_scheme(k);
+        }
+        if let Some(p) = &self.params {
+            row = row.with_params(p);
+        }
+        if let Some(c) = self.params_col {
+            row = row.with_params_col(c);
+        }
+        row
+    }
+}
+
+/// The row: stored string, optional salt, user, scheme label, params (a JSON
+/// object of strings, integers and booleans) and params column.
 ///
 /// # Safety
 /// Each pointer is NULL or a NUL-terminated string valid for `'a`.
@@ -238,31 +274,32 @@ unsafe fn row_of<'a>(
     salt: *const c_char,
     user: *const c_char,
     scheme_hint: *const c_char,
-) -> Result<Stored<'a>, Fail> {
+    params: *const c_char,
+    params_col: *const c_char,
+) -> Result<RowArgs<'a>, Fail> {
     // SAFETY: forwarded from the caller (see above).
-    let (hash, salt, user, hint) = unsafe {
+    let (hash, salt, user, hint, params, params_col) = unsafe {
         (
             text(stored, "stored")?,
             opt_text(salt, "salt")?,
             opt_text(user, "user")?,
             opt_text(scheme_hint, "scheme_hint")?,
+            opt_text(params, "params")?,
+            opt_text(params_col, "params_col")?,
         )
     };
-    let mut row = Stored::new(hash);
-    if let Some(s) = salt {
-        row = row.with_salt(s);
-    }
-    if let Some(u) = user {
-        row = row.with_user(u);
-    }
-    if let Some(h) = hint {
-        // The label is not echoed: a caller who mixed up arguments could be
-        // passing a hash here.
-        let scheme = Scheme::from_name(h)
-            .ok_or_else(|| Fail::new(REHASH_ERROR, "scheme_hint is not a known scheme label"))?;
-        row = row.with_scheme(scheme);
-    }
-    Ok(row)
+    // The label is not echoed: a caller who mixed up arguments could be
+    // passing a hash here.
+    let scheme = hint
+        .map(|h| {
+            Scheme::from_name(h)
+                .ok_or_else(|| Fail::new(REHASH_ERROR, "scheme_hint is not a known scheme label"))
+        })
+        .transpose()?;
+    // SiteParams' messages name the rule or the key, never a value.
+    let params =
+        params.map(SiteParams::from_json).transpose().map_err(|e| Fail::new(REHASH_ERROR, e.to_string()))?;
+    Ok(RowArgs { hash, salt, user, scheme, params, params_col })
 }
 
 /// A Rust string as a new C string owned by the caller.
@@ -379,7 +416,9 @@ fn verdict(v: &Verification) -> c_int {
 ///
 /// `salt` (a separate salt column), `user` (PostgreSQL md5's salt) and
 /// `scheme_hint` (a scheme label such as `"md5_hex"`, used only for strings
-/// that are not self-describing) may be NULL.
+/// that are not self-describing) may be NULL. The same as
+/// `rehash_verify_and_upgrade_with_params` with `params` and `params_col`
+/// NULL.
 ///
 /// Returns:
 /// - `REHASH_VALID`: right password, hash current; `*new_hash_out` is NULL.
@@ -410,13 +449,68 @@ pub unsafe extern "C" fn rehash_verify_and_upgrade(
     new_hash_out: *mut *mut c_char,
     err: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the same contract; the two added strings are NULL.
+    unsafe {
+        rehash_verify_and_upgrade_with_params(
+            policy,
+            pw,
+            pw_len,
+            stored,
+            salt,
+            user,
+            scheme_hint,
+            ptr::null(),
+            ptr::null(),
+            new_hash_out,
+            err,
+        )
+    }
+}
+
+/// `rehash_verify_and_upgrade` for families that need more of the row:
+/// `params`, the installation's settings as a JSON object of strings,
+/// integers and booleans (Firebase's project hash config
+/// `{"base64_signer_key": …, "base64_salt_separator": …, "rounds": 8,
+/// "mem_cost": 14}`, a Devise `pepper`; when NULL, the policy's `[params]`
+/// are used), and `params_col`, the verbatim text of the row's column that
+/// says how it was hashed (Keycloak's `credential_data` JSON, Gitea's
+/// `passwd_hash_algo`). `params` that is not such an object (not JSON,
+/// nested values, fractions, more than 64 entries) is `REHASH_ERROR`, with a
+/// message that names the rule or the key, never a value.
+///
+/// Returns and out-pointers as `rehash_verify_and_upgrade`.
+///
+/// NULL: `policy`, `stored` and `new_hash_out` are required
+/// (`REHASH_ERR_NULL_POINTER`), and `pw` unless `pw_len` is 0; `salt`,
+/// `user`, `scheme_hint`, `params`, `params_col` and `err` may be NULL.
+///
+/// # Safety
+/// As `rehash_verify_and_upgrade`.
+#[no_mangle]
+pub unsafe extern "C" fn rehash_verify_and_upgrade_with_params(
+    policy: *const rehash_policy,
+    pw: *const u8,
+    pw_len: usize,
+    stored: *const c_char,
+    salt: *const c_char,
+    user: *const c_char,
+    scheme_hint: *const c_char,
+    params: *const c_char,
+    params_col: *const c_char,
+    new_hash_out: *mut *mut c_char,
+    err: *mut *mut c_char,
+) -> c_int {
     let r = run(|| {
         // SAFETY: pointer contracts as documented above.
         let (policy, pw, row) = unsafe {
             reset_out(new_hash_out, "new_hash_out")?;
-            (policy_ref(policy)?, password(pw, pw_len)?, row_of(stored, salt, user, scheme_hint)?)
+            (
+                policy_ref(policy)?,
+                password(pw, pw_len)?,
+                row_of(stored, salt, user, scheme_hint, params, params_col)?,
+            )
         };
-        match policy.verify_and_upgrade(pw, row)? {
+        match policy.verify_and_upgrade(pw, row.stored())? {
             Upgrade::Invalid => Ok(REHASH_INVALID),
             Upgrade::Valid { new_hash: None } => Ok(REHASH_VALID),
             Upgrade::Valid { new_hash: Some(h) } => {
@@ -434,6 +528,8 @@ pub unsafe extern "C" fn rehash_verify_and_upgrade(
 /// Verify only: as `rehash_verify_and_upgrade` but never makes a new hash and
 /// never pads a failure. Returns `REHASH_VALID`, `REHASH_VALID_NEEDS_UPGRADE`
 /// (right password, hash below policy), `REHASH_INVALID` or a negative code.
+/// The same as `rehash_verify_with_params` with `params` and `params_col`
+/// NULL.
 ///
 /// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
 /// `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint` and `err` may be
@@ -452,11 +548,56 @@ pub unsafe extern "C" fn rehash_verify(
     scheme_hint: *const c_char,
     err: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the same contract; the two added strings are NULL.
+    unsafe {
+        rehash_verify_with_params(
+            policy,
+            pw,
+            pw_len,
+            stored,
+            salt,
+            user,
+            scheme_hint,
+            ptr::null(),
+            ptr::null(),
+            err,
+        )
+    }
+}
+
+/// `rehash_verify` with the row's `params` (a JSON object, or NULL for the
+/// policy's `[params]`) and `params_col`, as
+/// `rehash_verify_and_upgrade_with_params` takes them.
+///
+/// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`), and
+/// `pw` unless `pw_len` is 0; `salt`, `user`, `scheme_hint`, `params`,
+/// `params_col` and `err` may be NULL.
+///
+/// # Safety
+/// As `rehash_verify_and_upgrade`.
+#[no_mangle]
+pub unsafe extern "C" fn rehash_verify_with_params(
+    policy: *const rehash_policy,
+    pw: *const u8,
+    pw_len: usize,
+    stored: *const c_char,
+    salt: *const c_char,
+    user: *const c_char,
+    scheme_hint: *const c_char,
+    params: *const c_char,
+    params_col: *const c_char,
+    err: *mut *mut c_char,
+) -> c_int {
     let r = run(|| {
         // SAFETY: pointer contracts as documented above.
-        let (policy, pw, row) =
-            unsafe { (policy_ref(policy)?, password(pw, pw_len)?, row_of(stored, salt, user, scheme_hint)?) };
-        Ok(verdict(&policy.verify(pw, row)?))
+        let (policy, pw, row) = unsafe {
+            (
+                policy_ref(policy)?,
+                password(pw, pw_len)?,
+                row_of(stored, salt, user, scheme_hint, params, params_col)?,
+            )
+        };
+        Ok(verdict(&policy.verify(pw, row.stored())?))
     });
     // SAFETY: `err` is NULL or writable (caller's contract).
     unsafe { finish(err, r) }
@@ -593,6 +734,9 @@ pub unsafe extern "C" fn rehash_hash_into(
 /// Returns `REHASH_OK` with the label in `*scheme_out` (free with
 /// `rehash_string_free`), or a negative code.
 ///
+/// The same as `rehash_identify_with_params` with `params` and `params_col`
+/// NULL.
+///
 /// NULL: `policy`, `stored` and `scheme_out` are required
 /// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
 /// be NULL.
@@ -610,13 +754,53 @@ pub unsafe extern "C" fn rehash_identify(
     scheme_out: *mut *mut c_char,
     err: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the same contract; the two added strings are NULL.
+    unsafe {
+        rehash_identify_with_params(
+            policy,
+            stored,
+            salt,
+            user,
+            scheme_hint,
+            ptr::null(),
+            ptr::null(),
+            scheme_out,
+            err,
+        )
+    }
+}
+
+/// `rehash_identify` with the row's `params` (a JSON object, or NULL for the
+/// policy's `[params]`) and `params_col`, as
+/// `rehash_verify_and_upgrade_with_params` takes them (a family that reads
+/// its parameters from them is identified, and its parameters checked, only
+/// with them).
+///
+/// NULL: `policy`, `stored` and `scheme_out` are required
+/// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint`, `params`,
+/// `params_col` and `err` may be NULL.
+///
+/// # Safety
+/// As `rehash_identify`.
+#[no_mangle]
+pub unsafe extern "C" fn rehash_identify_with_params(
+    policy: *const rehash_policy,
+    stored: *const c_char,
+    salt: *const c_char,
+    user: *const c_char,
+    scheme_hint: *const c_char,
+    params: *const c_char,
+    params_col: *const c_char,
+    scheme_out: *mut *mut c_char,
+    err: *mut *mut c_char,
+) -> c_int {
     let r = run(|| {
         // SAFETY: pointer contracts as documented above.
         let (policy, row) = unsafe {
             reset_out(scheme_out, "scheme_out")?;
-            (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint)?)
+            (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint, params, params_col)?)
         };
-        let label = to_c(policy.identify(row)?.scheme.name().to_owned(), "the label")?;
+        let label = to_c(policy.identify(row.stored())?.scheme.name().to_owned(), "the label")?;
         // SAFETY: checked non-NULL by reset_out.
         unsafe { *scheme_out = label };
         Ok(REHASH_OK)
@@ -630,6 +814,9 @@ pub unsafe extern "C" fn rehash_identify(
 /// `REHASH_VALID_NEEDS_UPGRADE` (1) when it is, `REHASH_OK` (0) when it is
 /// current, or a negative code. A retired pepper or normalization shows only
 /// at verify time.
+///
+/// The same as `rehash_needs_upgrade_with_params` with `params` and
+/// `params_col` NULL.
 ///
 /// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
 /// `salt`, `user`, `scheme_hint` and `err` may be NULL.
@@ -646,10 +833,47 @@ pub unsafe extern "C" fn rehash_needs_upgrade(
     scheme_hint: *const c_char,
     err: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the same contract; the two added strings are NULL.
+    unsafe {
+        rehash_needs_upgrade_with_params(
+            policy,
+            stored,
+            salt,
+            user,
+            scheme_hint,
+            ptr::null(),
+            ptr::null(),
+            err,
+        )
+    }
+}
+
+/// `rehash_needs_upgrade` with the row's `params` (a JSON object, or NULL for
+/// the policy's `[params]`) and `params_col`, as
+/// `rehash_verify_and_upgrade_with_params` takes them.
+///
+/// NULL: `policy` and `stored` are required (`REHASH_ERR_NULL_POINTER`);
+/// `salt`, `user`, `scheme_hint`, `params`, `params_col` and `err` may be
+/// NULL.
+///
+/// # Safety
+/// As `rehash_needs_upgrade`.
+#[no_mangle]
+pub unsafe extern "C" fn rehash_needs_upgrade_with_params(
+    policy: *const rehash_policy,
+    stored: *const c_char,
+    salt: *const c_char,
+    user: *const c_char,
+    scheme_hint: *const c_char,
+    params: *const c_char,
+    params_col: *const c_char,
+    err: *mut *mut c_char,
+) -> c_int {
     let r = run(|| {
         // SAFETY: pointer contracts as documented above.
-        let (policy, row) = unsafe { (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint)?) };
-        let id = policy.identify(row)?;
+        let (policy, row) =
+            unsafe { (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint, params, params_col)?) };
+        let id = policy.identify(row.stored())?;
         Ok(if policy.needs_upgrade(&id) { REHASH_VALID_NEEDS_UPGRADE } else { REHASH_OK })
     });
     // SAFETY: `err` is NULL or writable (caller's contract).
@@ -662,6 +886,9 @@ pub unsafe extern "C" fn rehash_needs_upgrade(
 /// the wrapped string in `*wrapped_out` (free with `rehash_string_free`), or a
 /// negative code (locked accounts, already wrapped strings and non-Argon2id
 /// targets are refused).
+///
+/// The same as `rehash_wrap_with_params` with `params` and `params_col`
+/// NULL.
 ///
 /// NULL: `policy`, `stored` and `wrapped_out` are required
 /// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint` and `err` may
@@ -680,13 +907,53 @@ pub unsafe extern "C" fn rehash_wrap(
     wrapped_out: *mut *mut c_char,
     err: *mut *mut c_char,
 ) -> c_int {
+    // SAFETY: the same contract; the two added strings are NULL.
+    unsafe {
+        rehash_wrap_with_params(
+            policy,
+            stored,
+            salt,
+            user,
+            scheme_hint,
+            ptr::null(),
+            ptr::null(),
+            wrapped_out,
+            err,
+        )
+    }
+}
+
+/// `rehash_wrap` with the row's `params` (a JSON object, or NULL for the
+/// policy's `[params]`) and `params_col`, as
+/// `rehash_verify_and_upgrade_with_params` takes them. The wrapped string
+/// records neither: it verifies with the same `params` and `params_col` the
+/// legacy hash needed.
+///
+/// NULL: `policy`, `stored` and `wrapped_out` are required
+/// (`REHASH_ERR_NULL_POINTER`); `salt`, `user`, `scheme_hint`, `params`,
+/// `params_col` and `err` may be NULL.
+///
+/// # Safety
+/// As `rehash_wrap`.
+#[no_mangle]
+pub unsafe extern "C" fn rehash_wrap_with_params(
+    policy: *const rehash_policy,
+    stored: *const c_char,
+    salt: *const c_char,
+    user: *const c_char,
+    scheme_hint: *const c_char,
+    params: *const c_char,
+    params_col: *const c_char,
+    wrapped_out: *mut *mut c_char,
+    err: *mut *mut c_char,
+) -> c_int {
     let r = run(|| {
         // SAFETY: pointer contracts as documented above.
         let (policy, row) = unsafe {
             reset_out(wrapped_out, "wrapped_out")?;
-            (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint)?)
+            (policy_ref(policy)?, row_of(stored, salt, user, scheme_hint, params, params_col)?)
         };
-        let w = to_c(policy.wrap(row)?, "the wrapped hash")?;
+        let w = to_c(policy.wrap(row.stored())?, "the wrapped hash")?;
         // SAFETY: checked non-NULL by reset_out.
         unsafe { *wrapped_out = w };
         Ok(REHASH_OK)
@@ -756,6 +1023,205 @@ mod tests {
         // SAFETY: a static NUL-terminated string.
         let v = unsafe { CStr::from_ptr(rehash_version()) };
         assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+    }
+
+    /// `params` must be a JSON object of strings, integers and booleans;
+    /// anything else, and text that is not UTF-8 in `params` or
+    /// `params_col`, is refused with a code and a message that quotes no
+    /// value. Given, they reach the row (a family that ignores them verifies
+    /// as before).
+    #[test]
+    fn params_and_params_col_are_checked_at_the_boundary() {
+        let mut p: *mut rehash_policy = ptr::null_mut();
+        let n: *const c_char = ptr::null();
+        let md5crypt = c"$1$wHJImwTO$NsqANW0ddjBi8pF1uTHrw0";
+        let msg = |err: *mut c_char| {
+            // SAFETY: set by the library on failure, freed once.
+            let m = unsafe { CStr::from_ptr(err) }.to_str().expect("UTF-8").to_owned();
+            // SAFETY: as above.
+            unsafe { rehash_string_free(err) };
+            m
+        };
+        // SAFETY: valid locals and C string literals.
+        unsafe {
+            assert_eq!(rehash_policy_default(&mut p), REHASH_OK);
+            let verify = |params: *const c_char, col: *const c_char, err: *mut *mut c_char| {
+                rehash_verify_with_params(
+                    p,
+                    b"password".as_ptr(),
+                    8,
+                    md5crypt.as_ptr(),
+                    n,
+                    n,
+                    n,
+                    params,
+                    col,
+                    err,
+                )
+            };
+            for (params, why) in [
+                (c"{\"signer\": \"s3cretkey\"".as_ptr(), "not JSON"),
+                (c"[\"s3cretkey\"]".as_ptr(), "expected a JSON object"),
+                (c"\"s3cretkey\"".as_ptr(), "expected a JSON object"),
+                (
+                    c"{\"rounds\": 1.5, \"key\": \"s3cretkey\"}".as_ptr(),
+                    "must be a string, an integer or a boolean",
+                ),
+                (
+                    c"{\"k\": {\"nested\": \"s3cretkey\"}}".as_ptr(),
+                    "must be a string, an integer or a boolean",
+                ),
+                (c"{\"bad key\": \"s3cretkey\"}".as_ptr(), "bad key"),
+            ] {
+                let mut err = ptr::null_mut();
+                assert_eq!(verify(params, n, &mut err), REHASH_ERROR);
+                let m = msg(err);
+                assert!(m.contains(why) && !m.contains("s3cret"), "{m}");
+            }
+            let mut err = ptr::null_mut();
+            assert_eq!(verify(c"{\"k\": \"\xff\"}".as_ptr(), n, &mut err), REHASH_ERR_NOT_UTF8);
+            assert_eq!(msg(err), "params is not valid UTF-8");
+            assert_eq!(verify(n, c"\xfe".as_ptr(), &mut err), REHASH_ERR_NOT_UTF8);
+            assert_eq!(msg(err), "params_col is not valid UTF-8");
+            // A well-formed object and column: md5_crypt ignores them.
+            let good = c"{\"base64_signer_key\": \"a2V5\", \"rounds\": 8, \"legacy\": true}";
+            assert_eq!(
+                verify(good.as_ptr(), c"pbkdf2$50000$50".as_ptr(), &mut err),
+                REHASH_VALID_NEEDS_UPGRADE
+            );
+            assert!(err.is_null());
+            assert_eq!(verify(c"{}".as_ptr(), c"".as_ptr(), &mut err), REHASH_VALID_NEEDS_UPGRADE);
+            rehash_policy_free(p);
+        }
+    }
+
+    /// Rows that need them: Firebase's published example with its project
+    /// config as `params`, a Keycloak row with its credential_data as
+    /// `params_col`; each verifies, wraps and verifies wrapped only with
+    /// them.
+    #[test]
+    fn firebase_and_keycloak_rows_through_the_abi() {
+        let n: *const c_char = ptr::null();
+        let mut p: *mut rehash_policy = ptr::null_mut();
+        let firebase = (
+            c"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+            c"42xEC+ixf3L2lw==",
+            c"{\"base64_signer_key\": \"jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==\", \"base64_salt_separator\": \"Bw==\", \"rounds\": 8, \"mem_cost\": 14}",
+            b"user1password".as_slice(),
+        );
+        let keycloak = (
+            c"{\"value\":\"84cjgpXsACQGQn2PGT6xu6puxCtJDaiOqRLlwTznon/WAXuMXUsIBwpHYRN5w+Wp+0vnM54AE+NJ92CeFHfXpg==\",\"salt\":\"4P8vLvL6Xj23Uu+YHth1+g==\",\"additionalParameters\":{}}",
+            c"{\"hashIterations\":27500,\"algorithm\":\"pbkdf2-sha256\",\"additionalParameters\":{}}",
+            b"Vhb70JRTh".as_slice(),
+        );
+        // SAFETY: valid locals and C string literals; strings of the library freed once.
+        unsafe {
+            assert_eq!(
+                rehash_policy_from_toml(
+                    c"[timing]\nequal_time_failures = false\n".as_ptr(),
+                    &mut p,
+                    ptr::null_mut()
+                ),
+                REHASH_OK
+            );
+            let (hash, salt, params, pw) = firebase;
+            let hint = c"firebase_scrypt".as_ptr();
+            let verify = |stored: *const c_char, params: *const c_char, pw: &[u8]| {
+                rehash_verify_with_params(
+                    p,
+                    pw.as_ptr(),
+                    pw.len(),
+                    stored,
+                    salt.as_ptr(),
+                    n,
+                    hint,
+                    params,
+                    n,
+                    ptr::null_mut(),
+                )
+            };
+            assert_eq!(verify(hash.as_ptr(), params.as_ptr(), pw), REHASH_VALID_NEEDS_UPGRADE);
+            assert_eq!(verify(hash.as_ptr(), params.as_ptr(), b"user1passwore"), REHASH_INVALID);
+            assert_eq!(verify(hash.as_ptr(), n, pw), REHASH_ERROR, "no project config, no verify");
+            let mut wrapped = ptr::null_mut();
+            let rc = rehash_wrap_with_params(
+                p,
+                hash.as_ptr(),
+                salt.as_ptr(),
+                n,
+                hint,
+                params.as_ptr(),
+                n,
+                &mut wrapped,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_OK);
+            assert_eq!(verify(wrapped, params.as_ptr(), pw), REHASH_VALID_NEEDS_UPGRADE);
+            assert_eq!(verify(wrapped, params.as_ptr(), b"user1passwore"), REHASH_INVALID);
+            rehash_string_free(wrapped);
+
+            let (hash, col, pw) = keycloak;
+            let hint = c"keycloak_pbkdf2".as_ptr();
+            let mut label = ptr::null_mut();
+            let rc = rehash_identify_with_params(
+                p,
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                col.as_ptr(),
+                &mut label,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_OK);
+            assert_eq!(CStr::from_ptr(label).to_str().expect("UTF-8"), "keycloak_pbkdf2");
+            rehash_string_free(label);
+            assert_eq!(
+                rehash_needs_upgrade_with_params(
+                    p,
+                    hash.as_ptr(),
+                    n,
+                    n,
+                    hint,
+                    n,
+                    col.as_ptr(),
+                    ptr::null_mut()
+                ),
+                REHASH_VALID_NEEDS_UPGRADE
+            );
+            let mut new_hash = ptr::null_mut();
+            let rc = rehash_verify_and_upgrade_with_params(
+                p,
+                pw.as_ptr(),
+                pw.len(),
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                col.as_ptr(),
+                &mut new_hash,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_VALID_NEEDS_UPGRADE);
+            assert!(CStr::from_ptr(new_hash).to_str().expect("UTF-8").starts_with("$argon2id$"));
+            rehash_string_free(new_hash);
+            let rc = rehash_verify_with_params(
+                p,
+                pw.as_ptr(),
+                pw.len(),
+                hash.as_ptr(),
+                n,
+                n,
+                hint,
+                n,
+                n,
+                ptr::null_mut(),
+            );
+            assert_eq!(rc, REHASH_ERROR, "without credential_data the row cannot be read");
+            rehash_policy_free(p);
+        }
     }
 
     #[test]

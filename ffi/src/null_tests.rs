@@ -328,6 +328,93 @@ fn identify_needs_upgrade_and_wrap() {
     }
 }
 
+/// The `_with_params` entry points: the same required arguments as the
+/// functions they extend (named the same way), `params` and `params_col`
+/// optional.
+#[test]
+fn with_params_entry_points() {
+    let p = policy();
+    let n: *const c_char = ptr::null();
+    let (params, col) = (c"{\"rounds\": 8}".as_ptr(), c"pbkdf2$50000$50".as_ptr());
+    let (mut out, mut err) = (stale(), stale());
+    // SAFETY: NULL where tested, else a live handle, literals and locals.
+    unsafe {
+        let vu = |policy, pw, stored, out, err, params, col| {
+            rehash_verify_and_upgrade_with_params(
+                policy,
+                pw,
+                PW.len(),
+                stored,
+                n,
+                n,
+                n,
+                params,
+                col,
+                out,
+                err,
+            )
+        };
+        let rc = vu(ptr::null(), PW.as_ptr(), MD5CRYPT.as_ptr(), &mut out, &mut err, params, col);
+        assert!(out.is_null(), "new_hash_out reset");
+        assert_null(rc, err, "policy");
+        assert_null(vu(p, ptr::null(), MD5CRYPT.as_ptr(), &mut out, &mut err, params, col), err, "pw");
+        assert_null(vu(p, PW.as_ptr(), n, &mut out, &mut err, params, col), err, "stored");
+        let rc = vu(p, PW.as_ptr(), MD5CRYPT.as_ptr(), ptr::null_mut(), &mut err, params, col);
+        assert_null(rc, err, "new_hash_out");
+        for (pa, co) in [(n, n), (params, n), (n, col), (params, col)] {
+            let rc = vu(p, PW.as_ptr(), MD5CRYPT.as_ptr(), &mut out, ptr::null_mut(), pa, co);
+            assert_eq!(rc, REHASH_VALID_NEEDS_UPGRADE);
+            rehash_string_free(out);
+
+            let v = |policy, pw, stored, err| {
+                rehash_verify_with_params(policy, pw, PW.len(), stored, n, n, n, pa, co, err)
+            };
+            assert_null(v(ptr::null(), PW.as_ptr(), MD5CRYPT.as_ptr(), &mut err), err, "policy");
+            assert_null(v(p, ptr::null(), MD5CRYPT.as_ptr(), &mut err), err, "pw");
+            assert_null(v(p, PW.as_ptr(), n, &mut err), err, "stored");
+            assert_eq!(v(p, PW.as_ptr(), MD5CRYPT.as_ptr(), ptr::null_mut()), REHASH_VALID_NEEDS_UPGRADE);
+
+            type WithOut = unsafe extern "C" fn(
+                *const rehash_policy,
+                *const c_char,
+                *const c_char,
+                *const c_char,
+                *const c_char,
+                *const c_char,
+                *const c_char,
+                *mut *mut c_char,
+                *mut *mut c_char,
+            ) -> c_int;
+            for (f, out_name) in [
+                (rehash_identify_with_params as WithOut, "scheme_out"),
+                (rehash_wrap_with_params as WithOut, "wrapped_out"),
+            ] {
+                let rc = f(ptr::null(), MD5CRYPT.as_ptr(), n, n, n, pa, co, &mut out, &mut err);
+                assert!(out.is_null(), "{out_name} reset");
+                assert_null(rc, err, "policy");
+                assert_null(f(p, n, n, n, n, pa, co, &mut out, &mut err), err, "stored");
+                assert_null(
+                    f(p, MD5CRYPT.as_ptr(), n, n, n, pa, co, ptr::null_mut(), &mut err),
+                    err,
+                    out_name,
+                );
+                assert_eq!(f(p, MD5CRYPT.as_ptr(), n, n, n, pa, co, &mut out, ptr::null_mut()), REHASH_OK);
+                assert!(!out.is_null());
+                rehash_string_free(out);
+            }
+            let nu = rehash_needs_upgrade_with_params;
+            assert_null(nu(ptr::null(), MD5CRYPT.as_ptr(), n, n, n, pa, co, &mut err), err, "policy");
+            assert_null(nu(p, n, n, n, n, pa, co, &mut err), err, "stored");
+            assert_null_no_err(nu(ptr::null(), n, n, n, n, pa, co, ptr::null_mut()), "policy");
+            assert_eq!(
+                nu(p, MD5CRYPT.as_ptr(), n, n, n, pa, co, ptr::null_mut()),
+                REHASH_VALID_NEEDS_UPGRADE
+            );
+        }
+        rehash_policy_free(p);
+    }
+}
+
 #[test]
 fn version_and_last_error() {
     assert!(!rehash_version().is_null());

@@ -1,25 +1,29 @@
-//! The batch tool's CSV and JSON-lines readers: any bytes, read as either
-//! format with the usual columns, then every row identified (what `rehash
+//! The batch tool's CSV, JSON-lines and Firebase-export readers: any bytes,
+//! read as one of the formats with the usual columns, then every row identified (what `rehash
 //! scan` does) and a compare-and-swap update applied to every other row.
 //! Must never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rehash::Policy;
-use rehash_cli::store::{Columns, FileOutput, FileStore, Update};
+use rehash_cli::store::{Columns, FileOutput, FileStore, Preset, Update};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&kind, rest)) = data.split_first() else { return };
     let text = String::from_utf8_lossy(rest);
-    let cols = Columns {
-        table: "users".into(),
-        id: "id".into(),
-        hash: "hash".into(),
-        salt: Some("salt".into()),
-        user: Some("user".into()),
-        scheme: Some("scheme".into()),
+    let csv = kind % 3 == 0;
+    let cols = if kind % 3 == 2 {
+        // A Firebase Auth export: {"users": [{"localId": …, "passwordHash": …}]}.
+        Preset::Firebase.columns()
+    } else {
+        Columns {
+            salt: Some("salt".into()),
+            user: Some("user".into()),
+            scheme: Some("scheme".into()),
+            params_col: Some("params".into()),
+            ..Columns::default()
+        }
     };
-    let csv = kind & 1 == 0;
     let Ok(mut store) = FileStore::parse(
         if csv { "fuzz.csv" } else { "fuzz.jsonl" },
         &text,

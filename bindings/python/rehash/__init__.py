@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Tuple, Union
+from typing import Mapping, Optional, Tuple, Union
 
 __all__ = [
     "Policy",
@@ -55,6 +56,8 @@ ERR_BUFFER_TOO_SMALL = -5
 ERR_PANIC = -6
 
 Text = Union[str, bytes]
+# The installation's settings: a mapping of str to str/int/bool, or its JSON text.
+Params = Union[Mapping[str, Union[str, int, bool]], str, bytes]
 
 
 class RehashError(Exception):
@@ -121,15 +124,17 @@ def _sig(name, restype, *argtypes):
 _policy_from_toml = _sig("rehash_policy_from_toml", _int, _S, ctypes.POINTER(_P), _OUT)
 _policy_default = _sig("rehash_policy_default", _int, ctypes.POINTER(_P))
 _policy_free = _sig("rehash_policy_free", None, _P)
+# The row functions take (stored, salt, user, scheme_hint, params, params_col):
+# the _with_params entry points, with NULL for what is absent.
 _verify_and_upgrade = _sig(
-    "rehash_verify_and_upgrade", _int, _P, _S, _size, _S, _S, _S, _S, _OUT, _OUT
+    "rehash_verify_and_upgrade_with_params", _int, _P, _S, _size, _S, _S, _S, _S, _S, _S, _OUT, _OUT
 )
-_verify = _sig("rehash_verify", _int, _P, _S, _size, _S, _S, _S, _S, _OUT)
+_verify = _sig("rehash_verify_with_params", _int, _P, _S, _size, _S, _S, _S, _S, _S, _S, _OUT)
 _verify_dummy = _sig("rehash_verify_dummy", _int, _P, _S, _size)
 _hash = _sig("rehash_hash", _int, _P, _S, _size, _OUT, _OUT)
-_identify = _sig("rehash_identify", _int, _P, _S, _S, _S, _S, _OUT, _OUT)
-_needs_upgrade = _sig("rehash_needs_upgrade", _int, _P, _S, _S, _S, _S, _OUT)
-_wrap = _sig("rehash_wrap", _int, _P, _S, _S, _S, _S, _OUT, _OUT)
+_identify = _sig("rehash_identify_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT, _OUT)
+_needs_upgrade = _sig("rehash_needs_upgrade_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT)
+_wrap = _sig("rehash_wrap_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT, _OUT)
 _version = _sig("rehash_version", ctypes.c_char_p)
 _string_free = _sig("rehash_string_free", None, ctypes.c_void_p)
 
@@ -178,6 +183,22 @@ def _text(value: Optional[Text], what: str) -> Optional[bytes]:
     if b"\0" in value:
         raise RehashError(ERR_EMBEDDED_NUL, f"{what} contains a NUL byte")
     return value
+
+
+def _params(value: Optional[Params]) -> Optional[bytes]:
+    """The installation's settings as the JSON object the library reads: a
+    mapping is encoded here (its values must be str, int or bool; the library
+    refuses anything else without quoting it), text is passed as it is."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError("params keys must be str")
+            if not isinstance(v, (str, int, bool)):
+                raise TypeError(f"params[{k!r}] must be str, int or bool")
+        value = json.dumps(dict(value), separators=(",", ":"))
+    return _text(value, "params")
 
 
 class Policy:
@@ -230,12 +251,14 @@ class Policy:
             raise RehashError(ERR_NULL_POINTER, "the policy was closed")
         return self._handle
 
-    def _row(self, stored, salt, user, scheme):
+    def _row(self, stored, salt, user, scheme, params, params_col):
         return (
             _text(stored, "stored"),
             _text(salt, "salt"),
             _text(user, "user"),
             _text(scheme, "scheme"),
+            _params(params),
+            _text(params_col, "params_col"),
         )
 
     def verify_and_upgrade(
@@ -245,12 +268,17 @@ class Policy:
         salt: Optional[Text] = None,
         user: Optional[Text] = None,
         scheme: Optional[Text] = None,
+        params: Optional[Params] = None,
+        params_col: Optional[Text] = None,
     ) -> Tuple[bool, Optional[str]]:
         """The login call: ``(valid, new_hash)``. When ``new_hash`` is set,
         store it with compare-and-swap; a lost swap must not fail the login.
-        ``scheme`` is the label of a string that is not self-describing."""
+        ``scheme`` is the label of a string that is not self-describing;
+        ``params`` the installation's settings (Firebase's hash config, a
+        pepper; default: the policy's ``[params]``), ``params_col`` the row's
+        column that says how it was hashed (Keycloak's ``credential_data``)."""
         pw = _password(password)
-        row = self._row(stored, salt, user, scheme)
+        row = self._row(stored, salt, user, scheme, params, params_col)
         new, err = _P(), _P()
         rc = _verify_and_upgrade(self._h(), pw, len(pw), *row, ctypes.byref(new), ctypes.byref(err))
         new_hash = _take(new)
@@ -264,10 +292,12 @@ class Policy:
         salt: Optional[Text] = None,
         user: Optional[Text] = None,
         scheme: Optional[Text] = None,
+        params: Optional[Params] = None,
+        params_col: Optional[Text] = None,
     ) -> Tuple[bool, bool]:
         """Verify only: ``(valid, needs_upgrade)``; never makes a new hash."""
         pw = _password(password)
-        row = self._row(stored, salt, user, scheme)
+        row = self._row(stored, salt, user, scheme, params, params_col)
         err = _P()
         rc = _check(_verify(self._h(), pw, len(pw), *row, ctypes.byref(err)), err)
         return rc in (VALID, VALID_NEEDS_UPGRADE), rc == VALID_NEEDS_UPGRADE
@@ -296,10 +326,13 @@ class Policy:
         salt: Optional[Text] = None,
         user: Optional[Text] = None,
         scheme: Optional[Text] = None,
+        params: Optional[Params] = None,
+        params_col: Optional[Text] = None,
     ) -> str:
         """The scheme label of a stored string, e.g. ``"phpass"``."""
         out, err = _P(), _P()
-        rc = _identify(self._h(), *self._row(stored, salt, user, scheme), ctypes.byref(out), ctypes.byref(err))
+        row = self._row(stored, salt, user, scheme, params, params_col)
+        rc = _identify(self._h(), *row, ctypes.byref(out), ctypes.byref(err))
         value = _take(out)
         _check(rc, err)
         assert value is not None
@@ -311,10 +344,13 @@ class Policy:
         salt: Optional[Text] = None,
         user: Optional[Text] = None,
         scheme: Optional[Text] = None,
+        params: Optional[Params] = None,
+        params_col: Optional[Text] = None,
     ) -> bool:
         """True when the stored string is below the policy's target."""
         err = _P()
-        rc = _check(_needs_upgrade(self._h(), *self._row(stored, salt, user, scheme), ctypes.byref(err)), err)
+        row = self._row(stored, salt, user, scheme, params, params_col)
+        rc = _check(_needs_upgrade(self._h(), *row, ctypes.byref(err)), err)
         return rc == VALID_NEEDS_UPGRADE
 
     def wrap(
@@ -323,10 +359,15 @@ class Policy:
         salt: Optional[Text] = None,
         user: Optional[Text] = None,
         scheme: Optional[Text] = None,
+        params: Optional[Params] = None,
+        params_col: Optional[Text] = None,
     ) -> str:
-        """Argon2id over a legacy hash, without the password (docs/wrap.md)."""
+        """Argon2id over a legacy hash, without the password (docs/wrap.md).
+        The wrapped string verifies with the same ``params`` and
+        ``params_col`` as the legacy one."""
         out, err = _P(), _P()
-        rc = _wrap(self._h(), *self._row(stored, salt, user, scheme), ctypes.byref(out), ctypes.byref(err))
+        row = self._row(stored, salt, user, scheme, params, params_col)
+        rc = _wrap(self._h(), *row, ctypes.byref(out), ctypes.byref(err))
         value = _take(out)
         _check(rc, err)
         assert value is not None
@@ -341,20 +382,29 @@ def identify(
     salt: Optional[Text] = None,
     user: Optional[Text] = None,
     scheme: Optional[Text] = None,
+    params: Optional[Params] = None,
+    params_col: Optional[Text] = None,
 ) -> str:
     """The scheme label of a stored string under the default policy."""
     global _default
     if _default is None:
         _default = Policy.default()
-    return _default.identify(stored, salt=salt, user=user, scheme=scheme)
+    return _default.identify(stored, salt=salt, user=user, scheme=scheme, params=params, params_col=params_col)
 
 
-def wrap(stored: Text, salt: Optional[Text] = None, user: Optional[Text] = None, scheme: Optional[Text] = None) -> str:
+def wrap(
+    stored: Text,
+    salt: Optional[Text] = None,
+    user: Optional[Text] = None,
+    scheme: Optional[Text] = None,
+    params: Optional[Params] = None,
+    params_col: Optional[Text] = None,
+) -> str:
     """:meth:`Policy.wrap` under the default policy."""
     global _default
     if _default is None:
         _default = Policy.default()
-    return _default.wrap(stored, salt=salt, user=user, scheme=scheme)
+    return _default.wrap(stored, salt=salt, user=user, scheme=scheme, params=params, params_col=params_col)
 
 
 def version() -> str:

@@ -1,4 +1,6 @@
-//! CSV (with a header row) and JSON-lines files. Rows are read whole; output
+//! CSV (with a header row), JSON-lines files and Firebase Auth exports
+//! (`{"users": [...]}`, written back one user a line with every field the run
+//! does not change kept byte for byte). Rows are read whole; output
 //! goes to a new file written beside the target and renamed into place, so a
 //! crash leaves either no output or a complete one, and the input is replaced
 //! only with `--in-place`.
@@ -20,12 +22,152 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Columns, FileOutput, Row, Update};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::{Columns, FileFormat, FileOutput, Row, Update};
 use crate::Error;
 
 enum Body {
     Csv { headers: csv::StringRecord, records: Vec<csv::StringRecord> },
     Jsonl { records: Vec<serde_json::Map<String, serde_json::Value>> },
+    Firebase(Firebase),
+}
+
+/// A JSON object with its members in file order, each value kept exactly as
+/// written (so what rehash does not change is written back as it was). A
+/// member named twice is refused: two `passwordHash` fields would leave open
+/// which one a reader takes.
+struct Members(Vec<(String, Box<RawValue>)>);
+
+impl Members {
+    fn get(&self, name: &str) -> Option<&RawValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| &**v)
+    }
+
+    /// Write `{"key":value,…}`.
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        out.push(b'{');
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, k)?;
+            out.push(b':');
+            out.extend_from_slice(v.get().as_bytes());
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut out: Vec<(String, Box<RawValue>)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Box<RawValue>>()? {
+                    if out.iter().any(|(seen, _)| *seen == k) {
+                        return Err(serde::de::Error::custom("a field appears twice"));
+                    }
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A Firebase Auth export: `{"users": [{…}, …]}` (other top-level members are
+/// kept). Rows are the users with a `passwordHash`.
+struct Firebase {
+    top: Members,
+    users: Vec<Members>,
+    /// The index in `users` of each row.
+    rows: Vec<usize>,
+}
+
+impl Firebase {
+    fn parse(path: &str, text: &str, cols: &Columns) -> Result<(Firebase, HashMap<String, usize>), Error> {
+        let bad =
+            |line: Option<u64>, message: String| Error::BadFile { path: path.to_owned(), line, message };
+        // serde's messages can quote the unexpected value: say where and what
+        // kind of problem, never what was found.
+        let shape = "not a Firebase Auth export: expected {\"users\": [{…}, …]}, each user an object \
+                     naming each field once";
+        let json = |e: serde_json::Error| {
+            let line = Some(e.line() as u64).filter(|l| *l > 0);
+            match e.classify() {
+                serde_json::error::Category::Data => bad(line, shape.into()),
+                _ => bad(line, "not valid JSON".into()),
+            }
+        };
+        let top: Members = serde_json::from_str(text).map_err(json)?;
+        let raw = top.get("users").ok_or_else(|| bad(None, shape.into()))?;
+        let users: Vec<Members> = serde_json::from_str(raw.get()).map_err(|_| bad(None, shape.into()))?;
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(users.len());
+        let mut rows = Vec::new();
+        for (i, user) in users.iter().enumerate() {
+            let id =
+                user.get(&cols.id).and_then(value).filter(|id| !id.trim().is_empty()).ok_or_else(|| {
+                    bad(
+                        None,
+                        format!(
+                            "users[{i}]: empty or missing id (field `{}`); every user needs one",
+                            cols.id
+                        ),
+                    )
+                })?;
+            if let Some(first) = index.get(&id) {
+                return Err(bad(
+                    None,
+                    format!("users[{i}]: duplicate id `{id}` (first users[{first}]); ids must be unique"),
+                ));
+            }
+            if user.get(&cols.hash).and_then(value).is_some_and(|h| !h.is_empty()) {
+                rows.push(i);
+            }
+            index.insert(id, i);
+        }
+        Ok((Firebase { top, users, rows }, index))
+    }
+
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        // As `firebase auth:export` lays it out: one user a line.
+        out.push(b'{');
+        for (i, (k, v)) in self.top.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, k)?;
+            out.push(b':');
+            if k == "users" {
+                out.extend_from_slice(b"[\n");
+                for (j, u) in self.users.iter().enumerate() {
+                    if j > 0 {
+                        out.extend_from_slice(b",\n");
+                    }
+                    u.write(out)?;
+                }
+                out.extend_from_slice(b"\n]");
+            } else {
+                out.extend_from_slice(v.get().as_bytes());
+            }
+        }
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+}
+
+/// A raw JSON value as a field's text (see [`field`]).
+fn value(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(raw.get()).ok().as_ref().and_then(field)
 }
 
 /// A CSV or JSON-lines file held in memory.
@@ -98,10 +240,11 @@ impl FileStore {
         Ok(store)
     }
 
-    /// Read `text` as CSV (`csv`) or JSON lines; `path` names it in errors
-    /// and decides where output goes (which is created with mode 0600: there
-    /// is no input file to copy permissions from). Rows with a missing, empty
-    /// or repeated id are refused.
+    /// Read `text` as [`Columns::file_format`] says, else as CSV (`csv`) or
+    /// JSON lines; `path` names it in errors and decides where output goes
+    /// (which is created with mode 0600: there is no input file to copy
+    /// permissions from). Rows with a missing, empty or repeated id are
+    /// refused.
     pub fn parse(
         path: &str,
         text: &str,
@@ -110,13 +253,17 @@ impl FileStore {
         output: FileOutput,
     ) -> Result<FileStore, Error> {
         let input = PathBuf::from(path);
-        let (body, index) = if csv {
+        let format = cols.file_format.unwrap_or(if csv { FileFormat::Csv } else { FileFormat::Jsonl });
+        let (body, index) = if format == FileFormat::FirebaseExport {
+            let (fb, index) = Firebase::parse(path, text, cols)?;
+            (Body::Firebase(fb), index)
+        } else if format == FileFormat::Csv {
             let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
             let bad =
                 |e: csv::Error| Error::BadFile { path: path.to_owned(), line: None, message: e.to_string() };
             let headers = r.headers().map_err(bad)?.clone();
             let records = r.records().collect::<Result<Vec<_>, _>>().map_err(bad)?;
-            for c in [Some(&cols.id), Some(&cols.hash)].into_iter().flatten() {
+            for c in [Some(&cols.id), Some(&cols.hash), cols.params_col.as_ref()].into_iter().flatten() {
                 if !headers.iter().any(|h| h == c) {
                     return Err(Error::HeaderColumnNotFound { path: path.to_owned(), column: c.clone() });
                 }
@@ -170,6 +317,24 @@ impl FileStore {
         match &self.body {
             Body::Csv { records, .. } => records.len() as u64,
             Body::Jsonl { records } => records.len() as u64,
+            Body::Firebase(fb) => fb.rows.len() as u64,
+        }
+    }
+
+    /// Users of a Firebase export without a password hash (not rows; left
+    /// as they are); 0 for other files.
+    pub fn without_password(&self) -> u64 {
+        match &self.body {
+            Body::Firebase(fb) => (fb.users.len() - fb.rows.len()) as u64,
+            _ => 0,
+        }
+    }
+
+    /// The entry (record or user) of the `k`-th row.
+    fn entry(&self, k: usize) -> Option<usize> {
+        match &self.body {
+            Body::Firebase(fb) => fb.rows.get(k).copied(),
+            _ => Some(k),
         }
     }
 
@@ -180,6 +345,7 @@ impl FileStore {
                 records.get(i)?.get(at).filter(|v| !v.is_empty()).map(str::to_owned)
             }
             Body::Jsonl { records } => records.get(i)?.get(col).and_then(field),
+            Body::Firebase(fb) => fb.users.get(i)?.get(col).and_then(value),
         }
     }
 
@@ -190,14 +356,15 @@ impl FileStore {
             hash: self.get(i, &self.cols.hash).unwrap_or_default(),
             salt: opt(&self.cols.salt),
             user: opt(&self.cols.user),
-            scheme: opt(&self.cols.scheme),
+            scheme: opt(&self.cols.scheme).or_else(|| self.cols.scheme_label.clone()),
+            params_col: opt(&self.cols.params_col),
         }
     }
 
     /// The next batch of up to `n` rows.
     pub fn next_batch(&mut self, n: usize) -> Vec<Row> {
-        let end = (self.next + n).min(self.count() as usize);
-        let rows = (self.next..end).map(|i| self.row(i)).collect();
+        let end = self.next.saturating_add(n).min(self.count() as usize);
+        let rows = (self.next..end).filter_map(|k| self.entry(k)).map(|i| self.row(i)).collect();
         self.next = end;
         rows
     }
@@ -233,6 +400,18 @@ impl FileStore {
                         rec.insert(self.cols.hash.clone(), serde_json::Value::String(u.new.clone()));
                         changed += 1;
                     }
+                }
+                Body::Firebase(fb) => {
+                    // Only rows change: never a user without a password.
+                    if fb.rows.binary_search(&i).is_err() {
+                        continue;
+                    }
+                    let Some(user) = fb.users.get_mut(i) else { continue };
+                    let Some(slot) = user.0.iter_mut().find(|(k, _)| *k == self.cols.hash) else { continue };
+                    // A string always serialises.
+                    let Ok(raw) = serde_json::value::to_raw_value(&u.new) else { continue };
+                    slot.1 = raw;
+                    changed += 1;
                 }
             }
         }
@@ -280,6 +459,7 @@ impl FileStore {
                     out.push(b'\n');
                 }
             }
+            Body::Firebase(fb) => fb.write(&mut out).map_err(|e| fail(&e))?,
         }
         write_atomically(&target, &out, self.input_mode.unwrap_or(0o600), self.input_owner)?;
         Ok(Some(target))
@@ -356,14 +536,7 @@ mod tests {
     }
 
     fn cols() -> Columns {
-        Columns {
-            table: "users".into(),
-            id: "id".into(),
-            hash: "hash".into(),
-            salt: None,
-            user: None,
-            scheme: None,
-        }
+        Columns::default()
     }
 
     #[test]

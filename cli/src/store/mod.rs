@@ -14,6 +14,10 @@ pub use file::FileStore;
 pub use sql::SqlStore;
 
 /// Which columns hold what.
+///
+/// Build one from [`Columns::default`] (table `users`, columns `id` and
+/// `hash`) or [`Preset::columns`] and change what differs:
+/// `Columns { salt: Some("salt".into()), ..Columns::default() }`.
 #[derive(Clone, Debug)]
 pub struct Columns {
     /// Table (SQL stores; optionally `schema.table`).
@@ -28,6 +32,122 @@ pub struct Columns {
     pub user: Option<String>,
     /// Per-row scheme label column, if any.
     pub scheme: Option<String>,
+    /// The column that records how each row was hashed (Keycloak's
+    /// `credential_data`, Gitea's `passwd_hash_algo`), passed verbatim to the
+    /// library as [`rehash::Stored::with_params_col`].
+    pub params_col: Option<String>,
+    /// The scheme label of every row whose `scheme` column is absent or NULL
+    /// (a preset's: `firebase_scrypt`, `keycloak_pbkdf2`).
+    pub scheme_label: Option<String>,
+    /// Only rows whose column equals this value are read and changed (SQL
+    /// stores; Keycloak's `TYPE = 'password'`). Other rows are never touched.
+    pub only: Option<RowFilter>,
+    /// How a file is read: `None` decides by its extension (`.csv`, else
+    /// JSON lines).
+    pub file_format: Option<FileFormat>,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            table: "users".into(),
+            id: "id".into(),
+            hash: "hash".into(),
+            salt: None,
+            user: None,
+            scheme: None,
+            params_col: None,
+            scheme_label: None,
+            only: None,
+            file_format: None,
+        }
+    }
+}
+
+/// `WHERE column = value`: the rows a store reads and changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowFilter {
+    /// The column (a plain SQL identifier).
+    pub column: String,
+    /// The value it must hold (bound as a parameter, never spliced into SQL).
+    pub value: String,
+}
+
+/// How a file store reads its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// A Firebase Auth export (`firebase auth:export users.json`):
+    /// `{"users": [{"localId": …, "passwordHash": …, "salt": …, …}, …]}`.
+    /// Users without a `passwordHash` are not rows: they are counted
+    /// ([`Store::without_password`]) and written back as they were.
+    FirebaseExport,
+}
+
+/// Where a known product keeps its passwords: the store's layout and columns
+/// in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Preset {
+    /// A Firebase Auth export file: id `localId`, hash `passwordHash`, salt
+    /// `salt`, every user `firebase_scrypt`; the project's hash config comes
+    /// from the policy's `[params]`.
+    Firebase,
+    /// Keycloak's `CREDENTIAL` table: id `ID`, hash `SECRET_DATA`, params
+    /// column `CREDENTIAL_DATA`, only rows with `TYPE = 'password'`, every
+    /// row `keycloak_pbkdf2`.
+    Keycloak,
+}
+
+impl Preset {
+    /// The preset's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Firebase => "firebase",
+            Preset::Keycloak => "keycloak",
+        }
+    }
+
+    /// The scheme every row of the preset is declared with.
+    pub fn scheme_label(self) -> &'static str {
+        match self {
+            Preset::Firebase => "firebase_scrypt",
+            Preset::Keycloak => "keycloak_pbkdf2",
+        }
+    }
+
+    /// The columns (and layout) the preset means.
+    pub fn columns(self) -> Columns {
+        let label = Some(self.scheme_label().to_owned());
+        match self {
+            Preset::Firebase => Columns {
+                table: "users".into(),
+                id: "localId".into(),
+                hash: "passwordHash".into(),
+                salt: Some("salt".into()),
+                scheme_label: label,
+                file_format: Some(FileFormat::FirebaseExport),
+                ..Columns::default()
+            },
+            // Keycloak's Liquibase changelog spells them in capitals: MySQL
+            // and MariaDB keep `CREDENTIAL` as it is (table names are case
+            // sensitive there), PostgreSQL folds it to `credential`, SQLite
+            // ignores case.
+            Preset::Keycloak => Columns {
+                table: "CREDENTIAL".into(),
+                id: "ID".into(),
+                hash: "SECRET_DATA".into(),
+                params_col: Some("CREDENTIAL_DATA".into()),
+                scheme_label: label,
+                only: Some(RowFilter { column: "TYPE".into(), value: "password".into() }),
+                ..Columns::default()
+            },
+        }
+    }
 }
 
 /// One credential row.
@@ -41,8 +161,11 @@ pub struct Row {
     pub salt: Option<String>,
     /// The user-name column, if any.
     pub user: Option<String>,
-    /// The row's declared scheme label, if the table has that column.
+    /// The row's declared scheme label: its scheme column, else the
+    /// columns' [`Columns::scheme_label`].
     pub scheme: Option<String>,
+    /// The row's params column ([`Columns::params_col`]), verbatim.
+    pub params_col: Option<String>,
 }
 
 /// A compare-and-swap update: set `new` where the row still holds `old`.
@@ -219,7 +342,20 @@ impl Store {
         lock_rows: bool,
     ) -> Result<Store, Error> {
         let lower = source.to_ascii_lowercase();
-        if lower.ends_with(".csv") || lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+        let is_url = lower.contains("://") || lower.starts_with("sqlite:");
+        if cols.file_format.is_some() && is_url {
+            return Err(Error::Unsupported("this layout is a file (a Firebase Auth export), not a database"));
+        }
+        if cols.file_format.is_some()
+            || lower.ends_with(".csv")
+            || lower.ends_with(".jsonl")
+            || lower.ends_with(".ndjson")
+        {
+            if cols.only.is_some() {
+                return Err(Error::Unsupported(
+                    "a row filter (the keycloak preset's TYPE = 'password') needs a database source",
+                ));
+            }
             return Ok(Store::File(FileStore::open(source, cols, output)?));
         }
         let url = if lower.starts_with("postgres://")
@@ -255,6 +391,17 @@ impl Store {
             Store::File(f) => Ok(f.count()),
             #[cfg(feature = "sql")]
             Store::Sql(s) => s.count().await,
+        }
+    }
+
+    /// Entries of the store that hold no password and are not rows: users of
+    /// a Firebase export without a `passwordHash` (they sign in through a
+    /// provider, or their hash was not exported). Left as they are.
+    pub fn without_password(&self) -> u64 {
+        match self {
+            Store::File(f) => f.without_password(),
+            #[cfg(feature = "sql")]
+            Store::Sql(_) => 0,
         }
     }
 

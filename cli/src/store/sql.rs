@@ -17,7 +17,9 @@
 //! :old`), every write read back before commit, and committed. Rows a batch
 //! skipped because another transaction held them are found (the ids in the
 //! batch's range that it did not return) and retried at the end, waiting for
-//! their locks. A batch whose write fails is retried row by row, so one bad row
+//! their locks. A row filter (`Columns::only`: Keycloak's `TYPE = 'password'`)
+//! is part of every read, of the retries and of the update itself, so a row
+//! outside it is never read nor changed. A batch whose write fails is retried row by row, so one bad row
 //! fails alone. A crash at any moment leaves each row as it was or as a
 //! committed batch left it.
 
@@ -129,6 +131,24 @@ fn is_busy(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Column `i` as text. MySQL and MariaDB send a `TEXT` / `LONGTEXT` value
+/// (Keycloak's `SECRET_DATA`, even through `CAST(… AS CHAR)`) as a blob that
+/// sqlx's `Any` driver will not decode as a string: take its bytes, which
+/// are the connection's UTF-8.
+fn text_at(r: &AnyRow, i: usize) -> Result<Option<String>, sqlx::Error> {
+    match r.try_get::<Option<String>, _>(i) {
+        Ok(v) => Ok(v),
+        Err(sqlx::Error::ColumnDecode { .. }) => match r.try_get::<Option<Vec<u8>>, _>(i)? {
+            None => Ok(None),
+            Some(b) => String::from_utf8(b).map(Some).map_err(|_| sqlx::Error::ColumnDecode {
+                index: i.to_string(),
+                source: "the value is not UTF-8 text".into(),
+            }),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 /// `schema.table` split; `None` schema means the connection's default.
 /// One catalog row per column: (name, declared type, max characters, extra type text).
 type ColumnInfo = (String, String, Option<i64>, String);
@@ -162,7 +182,12 @@ impl SqlStore {
         for c in [&cols.table, &cols.id, &cols.hash] {
             check_ident(c)?;
         }
-        for c in [&cols.salt, &cols.user, &cols.scheme].into_iter().flatten() {
+        let only = cols.only.as_ref().map(|f| &f.column);
+        for c in
+            [cols.salt.as_ref(), cols.user.as_ref(), cols.scheme.as_ref(), cols.params_col.as_ref(), only]
+                .into_iter()
+                .flatten()
+        {
             check_ident(c)?;
         }
         let dialect = if url.starts_with("postgres") {
@@ -321,7 +346,11 @@ impl SqlStore {
         let find = |name: &str| info.iter().find(|c| c.0.eq_ignore_ascii_case(name)).cloned();
         for c in [Some(&self.cols.id), Some(&self.cols.hash)]
             .into_iter()
-            .chain([&self.cols.salt, &self.cols.user, &self.cols.scheme].map(Option::as_ref))
+            .chain(
+                [&self.cols.salt, &self.cols.user, &self.cols.scheme, &self.cols.params_col]
+                    .map(Option::as_ref),
+            )
+            .chain([self.cols.only.as_ref().map(|f| &f.column)])
             .flatten()
         {
             if find(c).is_none() && !(self.dialect == Dialect::Sqlite && c.eq_ignore_ascii_case("rowid")) {
@@ -452,22 +481,44 @@ impl SqlStore {
 
     /// Rows in the store.
     pub async fn count(&mut self) -> Result<u64, Error> {
-        let sql = format!("SELECT COUNT(*) FROM {}", self.cols.table);
-        let n = self.scalar_i64(&sql, &[]).await?;
+        let (sql, binds) = match &self.cols.only {
+            None => (format!("SELECT COUNT(*) FROM {}", self.cols.table), Vec::new()),
+            Some(f) => (
+                format!("SELECT COUNT(*) FROM {} t WHERE {}", self.cols.table, self.only_cond(1)),
+                vec![f.value.clone()],
+            ),
+        };
+        let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
+        let n = self.scalar_i64(&sql, &binds).await?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn select_list(&self) -> String {
         let c = &self.cols;
         format!(
-            "CAST(t.{} AS {}) AS rehash_id, {}, {}, {}, {}",
+            "CAST(t.{} AS {}) AS rehash_id, {}, {}, {}, {}, {}",
             c.id,
             self.text_type(),
             self.text_expr(Some(&c.hash)),
             self.text_expr(c.salt.as_deref()),
             self.text_expr(c.user.as_deref()),
             self.text_expr(c.scheme.as_deref()),
+            self.text_expr(c.params_col.as_deref()),
         )
+    }
+
+    /// The row filter's condition (`t.TYPE = <placeholder i>`), when there
+    /// is a filter; its value is bound at `i`.
+    fn only_cond(&self, i: usize) -> String {
+        match &self.cols.only {
+            Some(f) => format!("t.{} = {}", f.column, self.ph(i)),
+            None => String::new(),
+        }
+    }
+
+    /// The row filter's value, for binding (`None`: no filter).
+    fn only_value(&self) -> Option<String> {
+        self.cols.only.as_ref().map(|f| f.value.clone())
     }
 
     async fn begin(&mut self) -> Result<(), Error> {
@@ -496,19 +547,18 @@ impl SqlStore {
         sqlx::query(if commit { "COMMIT" } else { "ROLLBACK" }).execute(&mut self.conn).await.map(|_| ())
     }
 
-    fn decode(rows: &[AnyRow]) -> Result<Vec<Row>, Error> {
+    fn decode(&self, rows: &[AnyRow]) -> Result<Vec<Row>, Error> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let id: Option<String> = r.try_get(0).map_err(|e| err("id column", e))?;
+            let id = text_at(r, 0).map_err(|e| err("id column", e))?;
+            let scheme = text_at(r, 4).map_err(|e| err("scheme column", e))?;
             out.push(Row {
                 id: id.unwrap_or_default(),
-                hash: r
-                    .try_get::<Option<String>, _>(1)
-                    .map_err(|e| err("hash column", e))?
-                    .unwrap_or_default(),
-                salt: r.try_get(2).map_err(|e| err("salt column", e))?,
-                user: r.try_get(3).map_err(|e| err("user column", e))?,
-                scheme: r.try_get(4).map_err(|e| err("scheme column", e))?,
+                hash: text_at(r, 1).map_err(|e| err("hash column", e))?.unwrap_or_default(),
+                salt: text_at(r, 2).map_err(|e| err("salt column", e))?,
+                user: text_at(r, 3).map_err(|e| err("user column", e))?,
+                scheme: scheme.or_else(|| self.cols.scheme_label.clone()),
+                params_col: text_at(r, 5).map_err(|e| err("params column", e))?,
             });
         }
         Ok(out)
@@ -532,13 +582,18 @@ impl SqlStore {
     /// The main pass's batch query (cursor bound first when there is one,
     /// then the limit).
     fn batch_sql(&self) -> String {
-        let where_after = match self.after {
-            None => String::new(),
-            Some(_) => format!("WHERE t.{} > {}", self.cols.id, self.id_ph(1)),
-        };
-        let limit_ph = self.ph(if self.after.is_some() { 2 } else { 1 });
+        // Placeholders in bind order: the filter's value, the cursor, the limit.
+        let mut conds = Vec::new();
+        if self.cols.only.is_some() {
+            conds.push(self.only_cond(conds.len() + 1));
+        }
+        if self.after.is_some() {
+            conds.push(format!("t.{} > {}", self.cols.id, self.id_ph(conds.len() + 1)));
+        }
+        let limit_ph = self.ph(conds.len() + 1);
+        let where_ = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
         let mut sql = format!(
-            "SELECT {} FROM {} t {where_after} ORDER BY t.{} LIMIT {limit_ph}",
+            "SELECT {} FROM {} t {where_} ORDER BY t.{} LIMIT {limit_ph}",
             self.select_list(),
             self.cols.table,
             self.cols.id,
@@ -557,6 +612,9 @@ impl SqlStore {
     pub async fn explain_next_batch(&mut self, n: usize) -> Result<String, Error> {
         let sql = format!("EXPLAIN {}", self.batch_sql());
         let mut q = sqlx::query(&sql);
+        if let Some(v) = self.only_value() {
+            q = q.bind(v);
+        }
         if let Some(a) = &self.after {
             q = q.bind(a.clone());
         }
@@ -586,12 +644,15 @@ impl SqlStore {
             self.begin().await?;
         }
         let mut q = sqlx::query(&sql);
+        if let Some(v) = self.only_value() {
+            q = q.bind(v);
+        }
         if let Some(a) = &self.after {
             q = q.bind(a.clone());
         }
         q = q.bind(i64::try_from(n).unwrap_or(i64::MAX));
         let fetched = q.fetch_all(&mut self.conn).await.map_err(|e| err("select", e))?;
-        let rows = Self::decode(&fetched)?;
+        let rows = self.decode(&fetched)?;
         if locking {
             self.find_skipped(&rows, n).await?;
         }
@@ -607,6 +668,10 @@ impl SqlStore {
         let id = &self.cols.id;
         let mut conds = Vec::new();
         let mut binds = Vec::new();
+        if let Some(v) = self.only_value() {
+            binds.push(v);
+            conds.push(self.only_cond(binds.len()));
+        }
         if let Some(a) = &self.after {
             binds.push(a.clone());
             conds.push(format!("t.{id} > {}", self.id_ph(binds.len())));
@@ -635,7 +700,7 @@ impl SqlStore {
         }
         let got: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         for r in &seen {
-            let sid: Option<String> = r.try_get(0).map_err(|e| err("id column", e))?;
+            let sid = text_at(r, 0).map_err(|e| err("id column", e))?;
             if let Some(sid) = sid.filter(|s| !got.contains(s.as_str())) {
                 self.requeue(sid);
             }
@@ -663,8 +728,13 @@ impl SqlStore {
             }
             let ids: Vec<String> = self.retry.drain(..take).collect();
             let list = (1..=ids.len()).map(|i| self.id_ph(i)).collect::<Vec<_>>().join(", ");
+            let only = if self.cols.only.is_some() {
+                format!(" AND {}", self.only_cond(ids.len() + 1))
+            } else {
+                String::new()
+            };
             let mut sql = format!(
-                "SELECT {} FROM {} t WHERE t.{} IN ({list}) ORDER BY t.{}",
+                "SELECT {} FROM {} t WHERE t.{} IN ({list}){only} ORDER BY t.{}",
                 self.select_list(),
                 self.cols.table,
                 self.cols.id,
@@ -693,8 +763,15 @@ impl SqlStore {
             for id in &ids {
                 q = q.bind(id.clone());
             }
+            if let Some(v) = self.only_value() {
+                q = q.bind(v);
+            }
             match q.fetch_all(&mut self.conn).await {
-                Ok(rows) => return Self::decode(&rows),
+                // None of these ids is there any more (deleted, or out of
+                // the row filter now): go on with the next ones rather than
+                // end the run with ids still queued.
+                Ok(rows) if rows.is_empty() => self.end(false).await.map_err(|e| err("rollback", e))?,
+                Ok(rows) => return self.decode(&rows),
                 // A lock wait timed out: those rows stay as they are and are
                 // counted as left behind; go on with the next ones.
                 Err(e) if is_row_error(&e) => {
@@ -714,8 +791,13 @@ impl SqlStore {
             Dialect::Mysql => format!("CAST({} AS BINARY) = CAST({} AS BINARY)", c.hash, self.ph(3)),
             _ => format!("{} = {}", c.hash, self.ph(3)),
         };
+        // The filter again: a row that stopped matching it is not touched.
+        let only = match &c.only {
+            Some(f) => format!(" AND {} = {}", f.column, self.ph(4)),
+            None => String::new(),
+        };
         format!(
-            "UPDATE {} SET {} = {} WHERE {} = {} AND {cas}",
+            "UPDATE {} SET {} = {} WHERE {} = {} AND {cas}{only}",
             c.table,
             c.hash,
             self.ph(1),
@@ -739,12 +821,12 @@ impl SqlStore {
     /// One compare-and-swap update, read back: `Ok(true)` written and
     /// confirmed, `Ok(false)` the row no longer held the old value.
     async fn apply(&mut self, u: &Update) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query(&self.update_sql())
-            .bind(u.new.clone())
-            .bind(u.id.clone())
-            .bind(u.old.clone())
-            .execute(&mut self.conn)
-            .await?;
+        let sql = self.update_sql();
+        let mut q = sqlx::query(&sql).bind(u.new.clone()).bind(u.id.clone()).bind(u.old.clone());
+        if let Some(v) = self.only_value() {
+            q = q.bind(v);
+        }
+        let r = q.execute(&mut self.conn).await?;
         match r.rows_affected() {
             0 => return Ok(false),
             1 => {}
@@ -754,11 +836,10 @@ impl SqlStore {
                 )))
             }
         }
-        let back: Option<String> = sqlx::query(&self.readback_sql())
-            .bind(u.id.clone())
-            .fetch_one(&mut self.conn)
-            .await?
-            .try_get(0)?;
+        let back = text_at(
+            &sqlx::query(&self.readback_sql()).bind(u.id.clone()).fetch_one(&mut self.conn).await?,
+            0,
+        )?;
         if back.as_deref() != Some(u.new.as_str()) {
             return Err(sqlx::Error::Protocol(format!(
                 "the value read back differs from the value written ({} of {} characters): the server \

@@ -460,6 +460,86 @@ static void error_paths(const rehash_policy *policy) {
           "empty password (NULL, 0) is a wrong password", NULL);
 }
 
+/* ---- the _with_params entry points --------------------------------------- */
+
+static void params_paths(const rehash_policy *policy) {
+    static const char PARAMS[] = "{\"base64_signer_key\": \"a2V5\", \"rounds\": 8, \"mem_cost\": 14}";
+    static const char COL[] = "{\"hashIterations\":27500,\"algorithm\":\"pbkdf2-sha256\"}";
+    char *out = NULL, *err = NULL;
+    int rc;
+
+    /* NULL params and params_col: the same as the functions they extend. */
+    rc = rehash_verify_with_params(policy, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, NULL, NULL, &err);
+    check(rc == REHASH_VALID_NEEDS_UPGRADE && err == NULL, "verify_with_params, NULL params", NULL);
+    /* Given, they reach the row; md5_crypt does not read them. */
+    rc = rehash_verify_with_params(policy, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, &err);
+    check(rc == REHASH_VALID_NEEDS_UPGRADE && err == NULL, "verify_with_params", NULL);
+    rc = rehash_verify_with_params(policy, (const uint8_t *)"Password", 8, MD5CRYPT, NULL, NULL, NULL, PARAMS,
+                                   COL, NULL);
+    check(rc == REHASH_INVALID, "verify_with_params, wrong password", NULL);
+    rc = rehash_verify_and_upgrade_with_params(policy, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, &out,
+                                               &err);
+    check(rc == REHASH_VALID_NEEDS_UPGRADE && out && strncmp(out, "$argon2id$", 10) == 0,
+          "verify_and_upgrade_with_params", NULL);
+    rehash_string_free(out);
+    out = NULL;
+    rc = rehash_identify_with_params(policy, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, &out, &err);
+    check(rc == REHASH_OK && out && strcmp(out, "md5_crypt") == 0, "identify_with_params", NULL);
+    rehash_string_free(out);
+    out = NULL;
+    check(rehash_needs_upgrade_with_params(policy, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, NULL) ==
+              REHASH_VALID_NEEDS_UPGRADE,
+          "needs_upgrade_with_params", NULL);
+    rc = rehash_wrap_with_params(policy, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, &out, &err);
+    check(rc == REHASH_OK && out && strncmp(out, "$rw2$", 5) == 0, "wrap_with_params", NULL);
+    rc = rehash_verify_with_params(policy, PW, PW_LEN, out, NULL, NULL, NULL, PARAMS, COL, NULL);
+    check(rc == REHASH_VALID_NEEDS_UPGRADE, "wrapped with params verifies with them", NULL);
+    rehash_string_free(out);
+    out = NULL;
+
+    /* Required arguments are named as in the functions they extend. */
+    rc = rehash_verify_and_upgrade_with_params(NULL, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, &out,
+                                               &err);
+    check(rc == REHASH_ERR_NULL_POINTER && out == NULL && err && strcmp(err, "policy is NULL") == 0,
+          "verify_and_upgrade_with_params(NULL policy)", NULL);
+    rehash_string_free(err);
+    err = NULL;
+    rc = rehash_identify_with_params(policy, NULL, NULL, NULL, NULL, PARAMS, COL, &out, &err);
+    check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "stored is NULL") == 0,
+          "identify_with_params(NULL stored)", NULL);
+    rehash_string_free(err);
+    err = NULL;
+    rc = rehash_wrap_with_params(policy, MD5CRYPT, NULL, NULL, NULL, PARAMS, COL, NULL, &err);
+    check(rc == REHASH_ERR_NULL_POINTER && err && strcmp(err, "wrapped_out is NULL") == 0,
+          "wrap_with_params(NULL out)", NULL);
+    rehash_string_free(err);
+    err = NULL;
+
+    /* Bad params: a code and a message that quotes no value. */
+    static const char *const BAD[] = {
+        "{\"base64_signer_key\": \"s3cretkey\"",         /* not JSON */
+        "[\"s3cretkey\"]",                                /* not an object */
+        "{\"k\": {\"nested\": \"s3cretkey\"}}",          /* nested */
+        "{\"rounds\": 8.5, \"key\": \"s3cretkey\"}",      /* a fraction */
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        rc = rehash_verify_with_params(policy, PW, PW_LEN, MD5CRYPT, NULL, NULL, NULL, BAD[i], NULL, &err);
+        check(rc == REHASH_ERROR && err && strstr(err, "params") && !strstr(err, "s3cret"),
+              "bad params refused without quoting them", NULL);
+        rehash_string_free(err);
+        err = NULL;
+    }
+    rc = rehash_identify_with_params(policy, MD5CRYPT, NULL, NULL, NULL, "{\"k\": \"\xff\"}", NULL, &out, &err);
+    check(rc == REHASH_ERR_NOT_UTF8 && out == NULL && err && strcmp(err, "params is not valid UTF-8") == 0,
+          "non-UTF-8 params", NULL);
+    rehash_string_free(err);
+    err = NULL;
+    rc = rehash_needs_upgrade_with_params(policy, MD5CRYPT, NULL, NULL, NULL, NULL, "\xc3\x28", &err);
+    check(rc == REHASH_ERR_NOT_UTF8 && err && strcmp(err, "params_col is not valid UTF-8") == 0,
+          "non-UTF-8 params_col", NULL);
+    rehash_string_free(err);
+}
+
 /* ---- one policy, several threads ----------------------------------------- */
 
 typedef struct {
@@ -537,6 +617,7 @@ int main(int argc, char **argv) {
     check(n > 0, "vectors were read", NULL);
     printf("vectors: %d\n", n);
     error_paths(policy);
+    params_paths(policy);
     threads(policy, nthreads);
     rehash_policy_free(policy);
 
