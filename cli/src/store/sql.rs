@@ -21,6 +21,8 @@
 //! fails alone. A crash at any moment leaves each row as it was or as a
 //! committed batch left it.
 
+mod lookup;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -29,6 +31,7 @@ use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::{check_ident, redact, Capacity, Columns, CommitOutcome, Row, Update};
 use crate::{Error, RowError};
+pub use lookup::{Account, Found, Lookup, OnSuccess, WriteOutcome};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Dialect {
