@@ -189,15 +189,18 @@ impl Server {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                {
+                    let mut l = sink.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+                // Sent after the line is in the log: the log has it once start() returns.
                 if let Some(addr) = line.split("://").nth(1).filter(|_| line.contains("listening on")) {
                     let addr = addr.split_whitespace().next().unwrap_or_default().to_owned();
                     if let Some(tx) = tx.take() {
                         let _ = tx.send(addr);
                     }
                 }
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
             }
         });
         let addr = match rx.recv_timeout(Duration::from_secs(60)) {

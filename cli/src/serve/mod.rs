@@ -575,8 +575,7 @@ pub async fn run(config: Config) -> Result<(), Fail> {
         metrics: metrics::Metrics::default(),
     });
     let router = router(app, body_limit);
-    let tcp =
-        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let tcp = bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let local = tcp.local_addr()?;
     let write = match &on_success {
         OnSuccess::None => "read-only".to_owned(),
@@ -600,6 +599,17 @@ pub async fn run(config: Config) -> Result<(), Fail> {
     lookup.close().await;
     eprintln!("rehash serve: stopped");
     Ok(())
+}
+
+/// A listener with a deep accept queue (4096, as the kernel allows): a
+/// burst of connections waits in it rather than being reset.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket =
+        if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn shutdown() {
