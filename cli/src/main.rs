@@ -5,7 +5,9 @@
 //!   writes one JSON result
 //!   per line;
 //! - `rehash scan SOURCE` inventories a credential store;
-//! - `rehash wrap SOURCE` makes every row below policy strong without passwords.
+//! - `rehash wrap SOURCE` makes every row below policy strong without passwords;
+//! - `rehash serve --store …` answers identity-provider migration hooks (Okta,
+//!   Ory Kratos, a generic `POST /v1/verify`) over HTTPS (docs/serve.md).
 //!
 //! Passwords, hashes and connection passwords are never echoed.
 #![forbid(unsafe_code)]
