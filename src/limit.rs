@@ -6,6 +6,7 @@
 //! several threads ([`crate::Ceilings::argon2_threads`]), and holds that many
 //! of the limiter's thread permits while it runs.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -15,6 +16,7 @@ use crate::catalogue::{Params, Scheme};
 use crate::error::{Error, Result};
 use crate::policy::Target;
 use crate::policy::{Policy, Stored, Upgrade};
+use crate::site::SiteParams;
 
 /// A stored hash with owned fields, to move into a blocking task.
 #[derive(Clone, Default)]
@@ -27,6 +29,10 @@ pub struct OwnedStored {
     pub user: Option<String>,
     /// The row's declared scheme.
     pub scheme: Option<Scheme>,
+    /// The row's own installation settings (else the policy's `[params]`).
+    pub params: Option<SiteParams>,
+    /// The row's column that says how it was hashed.
+    pub params_col: Option<String>,
 }
 
 impl OwnedStored {
@@ -46,6 +52,12 @@ impl OwnedStored {
         if let Some(k) = self.scheme {
             s = s.with_scheme(k);
         }
+        if let Some(p) = &self.params {
+            s = s.with_params(p);
+        }
+        if let Some(c) = &self.params_col {
+            s = s.with_params_col(c);
+        }
         s
     }
 }
@@ -64,6 +76,23 @@ pub struct Limiter {
     permits: Arc<Semaphore>,
     threads: u32,
     thread_permits: Arc<Semaphore>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// Counts one computation waiting for its permits while it lives.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn new(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        Queued(n)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Limiter {
@@ -85,6 +114,7 @@ impl Limiter {
             permits: Arc::new(Semaphore::new(budget_kib as usize)),
             threads,
             thread_permits: Arc::new(Semaphore::new(threads as usize)),
+            queued: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -107,6 +137,12 @@ impl Limiter {
         self.budget_kib
     }
 
+    /// Computations waiting for memory or thread permits right now (the
+    /// queue a metrics endpoint reports).
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
     /// Run `work`, which holds up to `kib` KiB, on the blocking pool once the
     /// budget allows; it may run on up to `threads` threads.
     async fn run<T: Send + 'static>(
@@ -120,9 +156,11 @@ impl Limiter {
         }
         let n = u32::try_from(kib).map_err(|_| Error::too_big(scheme, "memory_kib", kib, self.budget_kib))?;
         let closed = |_| Error::Internal("limiter closed");
+        let waiting = Queued::new(&self.queued);
         let _threads =
             self.thread_permits.acquire_many(threads.clamp(1, self.threads)).await.map_err(closed)?;
         let _permit = self.permits.acquire_many(n).await.map_err(closed)?;
+        drop(waiting);
         tokio::task::spawn_blocking(work).await.map_err(|_| Error::Internal("KDF task failed"))
     }
 
@@ -180,6 +218,38 @@ fn target_threads(policy: &Policy) -> u32 {
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_queue_counts_computations_waiting_for_permits() {
+        // One thread permit: while one computation runs, two wait.
+        let limiter = Limiter::with_threads(1 << 20, 1);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let (l, rx) = (limiter.clone(), std::sync::Arc::clone(&rx));
+                tokio::spawn(async move {
+                    l.run((1, 1), Scheme::Argon2id, move || {
+                        let _ = rx.lock().expect("lock").recv();
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while limiter.queued() != 2 {
+            assert!(Instant::now() < deadline, "queued = {}", limiter.queued());
+            std::thread::sleep(Duration::from_millis(5));
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..3 {
+            tx.send(()).expect("send");
+        }
+        for t in tasks {
+            t.await.expect("task").expect("run");
+        }
+        assert_eq!(limiter.queued(), 0);
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn computations_hold_their_thread_permits() {

@@ -5,7 +5,9 @@
 //!   writes one JSON result
 //!   per line;
 //! - `rehash scan SOURCE` inventories a credential store;
-//! - `rehash wrap SOURCE` makes every row below policy strong without passwords.
+//! - `rehash wrap SOURCE` makes every row below policy strong without passwords;
+//! - `rehash serve --store …` answers identity-provider migration hooks (Okta,
+//!   Ory Kratos, a generic `POST /v1/verify`) over HTTPS (docs/serve.md).
 //!
 //! Passwords, hashes and connection passwords are never echoed.
 #![forbid(unsafe_code)]
@@ -17,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
+#[cfg(feature = "serve")]
+mod serve;
 mod verify;
 
 use rehash_cli::{batch, secret, store, RowError};
@@ -92,6 +96,19 @@ struct SourceArgs {
     /// Read the source (a database URL) from this environment variable.
     #[arg(long)]
     url_env: Option<String>,
+    #[command(flatten)]
+    cols: ColumnArgs,
+    /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Rows per batch (one transaction each).
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+}
+
+/// Table and columns, shared by scan, wrap and serve.
+#[derive(Args, Clone)]
+struct ColumnArgs {
     /// The layout and columns of a known product; the column flags below
     /// override single names.
     #[arg(long, value_enum)]
@@ -120,12 +137,6 @@ struct SourceArgs {
     /// the whole installation go in the policy's [params].
     #[arg(long)]
     params_col: Option<String>,
-    /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Rows per batch (one transaction each).
-    #[arg(long, default_value_t = 64)]
-    batch_size: usize,
 }
 
 #[derive(Subcommand)]
@@ -175,6 +186,94 @@ enum Command {
     /// Wrap every row below policy (Argon2id over the legacy digest), or hash
     /// plaintext / encrypted passwords straight to the target.
     Wrap(WrapArgs),
+    /// Serve verifies over HTTP(S) for identity-provider migration hooks: Okta's
+    /// password import inline hook, Ory Kratos's password migration web hook, and
+    /// POST /v1/verify (docs/serve.md).
+    #[cfg(feature = "serve")]
+    Serve(Box<ServeArgs>),
+}
+
+// The flags of `rehash serve`.
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct ServeArgs {
+    /// The legacy store: a SQLite file, or a postgres:// / mysql:// URL (or
+    /// --url-env VAR, to keep a password out of the command line).
+    #[arg(long)]
+    store: Option<String>,
+    /// Read the store's URL from this environment variable.
+    #[arg(long)]
+    url_env: Option<String>,
+    #[command(flatten)]
+    cols: ColumnArgs,
+    /// Policy file (TOML); default: Argon2id m=19456 KiB, t=2, p=1.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Address and port to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Environment variable holding the shared secret callers send
+    /// (`Authorization: Bearer SECRET`, or the bare secret, as Okta sends it).
+    #[arg(long, required_unless_present = "token_file", conflicts_with = "token_file")]
+    token_env: Option<String>,
+    /// File holding the shared secret (surrounding white space ignored).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Header carrying the secret (Okta lets you name it).
+    #[arg(long, default_value = "authorization")]
+    auth_header: String,
+    /// TLS certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an address other than loopback (behind a
+    /// TLS-terminating proxy only).
+    #[arg(long)]
+    insecure_http: bool,
+    /// After a verified login: nothing (the store is opened read-only), store
+    /// the upgraded hash, or set the --mark-col flag; both with compare-and-swap.
+    #[arg(long, value_enum, default_value = "none")]
+    on_success: OnSuccessArg,
+    /// The migrated-flag column `--on-success mark` sets (boolean, integer or timestamp).
+    #[arg(long, required_if_eq("on_success", "mark"))]
+    mark_col: Option<String>,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = 16 * 1024)]
+    body_limit: usize,
+    /// Rate limit per client address (N/s, N/min, N/h or off; IPv6 per /64).
+    #[arg(long, default_value = "50/s")]
+    client_rate: String,
+    /// Requests a client may make at once before its rate applies.
+    #[arg(long, default_value_t = 100)]
+    client_burst: u32,
+    /// Rate limit per login identifier (N/s, N/min, N/h or off).
+    #[arg(long, default_value = "10/min")]
+    identifier_rate: String,
+    /// Attempts an identifier may make at once before its rate applies.
+    #[arg(long, default_value_t = 10)]
+    identifier_burst: u32,
+    /// Most keys each rate limiter holds (new keys are refused when full).
+    #[arg(long, default_value_t = 100_000)]
+    rate_keys: usize,
+    /// KDF memory in flight: 64MiB, 65536KiB, 1GiB (plain numbers are KiB).
+    #[arg(long, default_value = "64MiB", value_parser = parse_kib)]
+    memory_budget: u32,
+    /// Most verify requests in flight; more are answered 503.
+    #[arg(long, default_value_t = 1024)]
+    max_in_flight: usize,
+    /// Database connections.
+    #[arg(long, default_value_t = 8)]
+    connections: u32,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnSuccessArg {
+    None,
+    Upgrade,
+    Mark,
 }
 
 // The flags of `rehash wrap` (a plain comment: the subcommand's help is the
@@ -231,6 +330,8 @@ fn main() -> ExitCode {
         }
         Command::Scan { src, json } => runtime().and_then(|rt| rt.block_on(run_scan(src, json))),
         Command::Wrap(args) => runtime().and_then(|rt| rt.block_on(run_wrap(args))),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(run_serve(*args))),
     };
     match result {
         Ok(code) => code,
@@ -270,7 +371,11 @@ fn run_verify(
 }
 
 fn source_of(src: &SourceArgs) -> Result<String, Fail> {
-    match (&src.source, &src.url_env) {
+    source_from(&src.source, &src.url_env)
+}
+
+fn source_from(source: &Option<String>, url_env: &Option<String>) -> Result<String, Fail> {
+    match (source, url_env) {
         (Some(s), None) => Ok(s.clone()),
         (None, Some(var)) => {
             Ok(std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?)
@@ -282,7 +387,7 @@ fn source_of(src: &SourceArgs) -> Result<String, Fail> {
 
 /// The columns: the preset's (or the defaults), each flag given replacing
 /// its name.
-fn columns(src: &SourceArgs) -> Result<store::Columns, Fail> {
+fn columns(src: &ColumnArgs) -> Result<store::Columns, Fail> {
     let mut c = src.preset.map_or_else(store::Columns::default, |p| store::Preset::from(p).columns());
     if let Some(p) = src.preset.map(store::Preset::from) {
         // A build without the preset's family would report every row as
@@ -320,7 +425,8 @@ fn columns(src: &SourceArgs) -> Result<store::Columns, Fail> {
 async fn run_scan(src: SourceArgs, json: bool) -> Result<ExitCode, Fail> {
     let policy = load_policy(src.policy.as_deref())?;
     let source = source_of(&src)?;
-    let mut st = store::Store::open(&source, &columns(&src)?, store::FileOutput::default(), false).await?;
+    let mut st =
+        store::Store::open(&source, &columns(&src.cols)?, store::FileOutput::default(), false).await?;
     // Reading takes no transaction: large pages keep a scan of millions of rows fast.
     let report = batch::scan(&mut st, &policy, src.batch_size.max(4096), json).await?;
     st.finish(false).await?;
@@ -364,7 +470,7 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
     let output = store::FileOutput { path: output, in_place, dry_run };
     // A dry run changes nothing, so it takes no row locks and reads in large
     // pages, as scan does.
-    let mut st = store::Store::open(&source, &columns(&src)?, output, !dry_run).await?;
+    let mut st = store::Store::open(&source, &columns(&src.cols)?, output, !dry_run).await?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let capacity = st.capacity().cloned();
     if let Some(c) = &capacity {
@@ -426,6 +532,62 @@ async fn run_wrap(args: WrapArgs) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(feature = "serve")]
+async fn run_serve(args: ServeArgs) -> Result<ExitCode, Fail> {
+    let policy = load_policy(args.policy.as_deref())?;
+    let source =
+        source_from(&args.store, &args.url_env).map_err(|e| e.to_string().replace("SOURCE", "--store"))?;
+    let url = store::database_url(&source)?;
+    let raw = zeroize::Zeroizing::new(match (&args.token_env, &args.token_file) {
+        (Some(v), None) => {
+            std::env::var(v).map_err(|_| format!("environment variable {v} is not set"))?.into_bytes()
+        }
+        (None, Some(f)) => {
+            std::fs::read(f).map_err(|e| format!("cannot read token file {}: {e}", f.display()))?
+        }
+        _ => return Err("give exactly one of --token-env or --token-file".into()),
+    });
+    let secret = serve::Secret::new(&raw)?;
+    let auth_header = axum::http::HeaderName::from_bytes(args.auth_header.to_ascii_lowercase().as_bytes())
+        .map_err(|_| format!("`{}` is not a header name", args.auth_header))?;
+    let on_success = match (args.on_success, &args.mark_col) {
+        (OnSuccessArg::None, None) => store::OnSuccess::None,
+        (OnSuccessArg::Upgrade, None) => store::OnSuccess::Upgrade,
+        (OnSuccessArg::Mark, Some(c)) => store::OnSuccess::Mark(c.clone()),
+        _ => return Err("--mark-col goes with --on-success mark (and only with it)".into()),
+    };
+    if args.cols.preset.is_some() {
+        return Err("rehash serve takes no --preset: name the table and columns it looks users up in".into());
+    }
+    let cols = columns(&args.cols)?;
+    if cols.user.is_none() {
+        return Err(
+            "rehash serve needs --user-col: the column holding the identifier users log in with".into()
+        );
+    }
+    let config = serve::Config {
+        url,
+        label: store::redact(&source),
+        columns: cols,
+        policy,
+        listen: args.listen,
+        secret,
+        auth_header,
+        tls: args.tls_cert.zip(args.tls_key),
+        insecure_http: args.insecure_http,
+        on_success,
+        body_limit: args.body_limit.max(256),
+        client_rate: serve::Rate::parse(&args.client_rate, args.client_burst)?,
+        identifier_rate: serve::Rate::parse(&args.identifier_rate, args.identifier_burst)?,
+        rate_keys: args.rate_keys.max(1),
+        memory_budget: u64::from(args.memory_budget) * 1024,
+        max_in_flight: args.max_in_flight.max(1),
+        connections: args.connections.max(1),
+    };
+    serve::run(config).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The scan report as a terminal table.

@@ -72,6 +72,13 @@ impl Policy {
         &self.target
     }
 
+    /// True when a failed [`Policy::verify_and_upgrade`] against a hash
+    /// weaker than the target is padded with a dummy target verify (the
+    /// default; `[timing] equal_time_failures`).
+    pub fn equal_time_failures(&self) -> bool {
+        self.equal_time_failures
+    }
+
     /// True when new hashes and wraps are peppered.
     pub fn has_pepper(&self) -> bool {
         self.current_pepper.is_some()

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::{Error, RowError};
 pub use file::FileStore;
 #[cfg(feature = "sql")]
-pub use sql::SqlStore;
+pub use sql::{Account, Found, Lookup, OnSuccess, SqlStore, WriteOutcome};
 
 /// Which columns hold what.
 ///
@@ -332,6 +332,31 @@ pub fn check_ident(name: &str) -> Result<&str, Error> {
     }
 }
 
+/// The sqlx URL of a database `source`: a `postgres://` / `mysql://` /
+/// `mariadb://` URL, `sqlite:…`, or a SQLite file (`.db`, `.sqlite`,
+/// `.sqlite3`, which must exist).
+pub fn database_url(source: &str) -> Result<String, Error> {
+    let lower = source.to_ascii_lowercase();
+    if lower.starts_with("postgres://")
+        || lower.starts_with("postgresql://")
+        || lower.starts_with("mysql://")
+        || lower.starts_with("mariadb://")
+        || lower.starts_with("sqlite:")
+    {
+        Ok(source.replacen("mariadb://", "mysql://", 1))
+    } else if lower.ends_with(".db") || lower.ends_with(".sqlite") || lower.ends_with(".sqlite3") {
+        if !std::path::Path::new(source).is_file() {
+            return Err(Error::io(
+                source,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such SQLite file"),
+            ));
+        }
+        Ok(format!("sqlite://{source}"))
+    } else {
+        Err(Error::UnknownSource { source: redact(source) })
+    }
+}
+
 impl Store {
     /// Open `source`: a `.csv` or `.jsonl` file, a SQLite file (`.db`,
     /// `.sqlite`, `.sqlite3`, or `sqlite:`), or a `postgres://` / `mysql://` URL.
@@ -358,24 +383,7 @@ impl Store {
             }
             return Ok(Store::File(FileStore::open(source, cols, output)?));
         }
-        let url = if lower.starts_with("postgres://")
-            || lower.starts_with("postgresql://")
-            || lower.starts_with("mysql://")
-            || lower.starts_with("mariadb://")
-            || lower.starts_with("sqlite:")
-        {
-            source.replacen("mariadb://", "mysql://", 1)
-        } else if lower.ends_with(".db") || lower.ends_with(".sqlite") || lower.ends_with(".sqlite3") {
-            if !std::path::Path::new(source).is_file() {
-                return Err(Error::io(
-                    source,
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such SQLite file"),
-                ));
-            }
-            format!("sqlite://{source}")
-        } else {
-            return Err(Error::UnknownSource { source: redact(source) });
-        };
+        let url = database_url(source)?;
         #[cfg(feature = "sql")]
         return Ok(Store::Sql(SqlStore::connect(&url, cols, lock_rows).await?));
         #[cfg(not(feature = "sql"))]

@@ -23,6 +23,8 @@
 //! fails alone. A crash at any moment leaves each row as it was or as a
 //! committed batch left it.
 
+mod lookup;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::{check_ident, redact, Capacity, Columns, CommitOutcome, Row, Update};
 use crate::{Error, RowError};
+pub use lookup::{Account, Found, Lookup, OnSuccess, WriteOutcome};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Dialect {
@@ -548,6 +551,12 @@ impl SqlStore {
     }
 
     fn decode(&self, rows: &[AnyRow]) -> Result<Vec<Row>, Error> {
+        Self::decode_with(self.cols.scheme_label.as_deref(), rows)
+    }
+
+    /// Rows of [`SqlStore::select_list`]'s six columns; `scheme_label` is the
+    /// scheme of rows whose scheme column is empty or absent (a preset's).
+    fn decode_with(scheme_label: Option<&str>, rows: &[AnyRow]) -> Result<Vec<Row>, Error> {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id = text_at(r, 0).map_err(|e| err("id column", e))?;
@@ -557,7 +566,7 @@ impl SqlStore {
                 hash: text_at(r, 1).map_err(|e| err("hash column", e))?.unwrap_or_default(),
                 salt: text_at(r, 2).map_err(|e| err("salt column", e))?,
                 user: text_at(r, 3).map_err(|e| err("user column", e))?,
-                scheme: scheme.or_else(|| self.cols.scheme_label.clone()),
+                scheme: scheme.or_else(|| scheme_label.map(str::to_owned)),
                 params_col: text_at(r, 5).map_err(|e| err("params column", e))?,
             });
         }

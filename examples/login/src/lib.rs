@@ -128,7 +128,7 @@ async fn login(State(state): State<Arc<AppState>>, Json(req): Json<LoginRequest>
     };
 
     let old_hash = hash.clone();
-    let stored = OwnedStored { hash, salt, user: None, scheme };
+    let stored = OwnedStored { hash, salt, scheme, ..OwnedStored::default() };
     match state.limiter.verify_and_upgrade(&state.policy, password, stored).await {
         Ok(Upgrade::Invalid) => denied(),
         Ok(Upgrade::Valid { new_hash }) => {
