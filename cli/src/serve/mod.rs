@@ -101,6 +101,26 @@ pub struct App {
     in_flight: Arc<Semaphore>,
     max_in_flight: usize,
     metrics: metrics::Metrics,
+    /// The least time a wrong-password answer takes, from the request's
+    /// start (see [`failure_floor`]).
+    failure_floor: Duration,
+}
+
+/// How long a wrong-password answer is held: 1.25 × the slowest of a few
+/// dummy verifies at the target, measured at start-up. A failure against a
+/// legacy row costs its own verify plus the dummy's padding, one against a
+/// current row a target verify, an unknown user a dummy: holding every
+/// failure to the same floor makes the three indistinguishable by time as
+/// long as each costs less than the floor (the sleep holds no KDF memory
+/// and no CPU).
+async fn failure_floor(limiter: &Limiter, policy: &Arc<Policy>) -> Duration {
+    let mut slowest = Duration::ZERO;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let _ = limiter.verify_dummy(policy, Zeroizing::new(b"rehash-serve-calibration".to_vec())).await;
+        slowest = slowest.max(t.elapsed());
+    }
+    slowest.mul_f64(1.25)
 }
 
 /// A refusal, answered the same way by every endpoint.
@@ -410,7 +430,11 @@ async fn run_check<T: for<'de> Deserialize<'de>>(
     let (identifier, password) = fields(request);
     // The String's buffer moves into the wrapper: wiped when dropped.
     let password = Zeroizing::new(password.into_bytes());
-    app.check(endpoint, &identifier, password, started).await
+    let outcome = app.check(endpoint, &identifier, password, started).await;
+    if matches!(outcome, Ok(Outcome::Invalid)) {
+        tokio::time::sleep_until((started + app.failure_floor).into()).await;
+    }
+    outcome
 }
 
 async fn generic(
@@ -570,7 +594,9 @@ pub async fn run(config: Config) -> Result<(), Fail> {
         let (l, p) = (limiter.clone(), Arc::clone(&policy));
         tokio::task::spawn_blocking(move || l.prewarm(&p)).await?;
     }
+    let failure_floor = failure_floor(&limiter, &policy).await;
     let app = Arc::new(App {
+        failure_floor,
         policy,
         limiter,
         lookup: lookup.clone(),
