@@ -41,6 +41,7 @@ __all__ = [
     "Policy",
     "families",
     "identify",
+    "policy_toml",
     "version",
     "wrap",
     "errors",

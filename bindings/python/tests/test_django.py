@@ -16,7 +16,10 @@ try:
 except ImportError:  # pragma: no cover
     if os.environ.get("CI") in ("true", "1"):
         raise
-    pytest.skip("!!! SKIPPED: django and argon2-cffi are not installed (pip install ./bindings/python[test])", allow_module_level=True)
+    pytest.skip(
+        "!!! SKIPPED: django and argon2-cffi are not installed (pip install ./bindings/python[test])",
+        allow_module_level=True,
+    )
 
 import rehash
 from rehash.contrib.django import from_django, to_django
@@ -69,7 +72,11 @@ def legacy_rows():
         # Imported from other systems as rehash$<meta>$<stored>:
         ("erin", to_django("$H$BbOpup1BA54sR/CHTnTBkfZZN4hJt2."), "hunter2"),  # phpBB
         ("frank", to_django(sha1_salt_pass, family="sha1_salt_pass", salt="NaCl"), "s3cret"),
-        ("grace", to_django("a015c2b7bdf52caab1a01661e5845af0:U+K9IKLdbFfu0XgOYgOjC29GFf*m7s", family="vbulletin"), "password"),
+        (
+            "grace",
+            to_django("a015c2b7bdf52caab1a01661e5845af0:U+K9IKLdbFfu0XgOYgOjC29GFf*m7s", family="vbulletin"),
+            "password",
+        ),
         # A wrapped row (Argon2id over md5-crypt, made without the password):
         ("heidi", to_django(rehash.wrap(MD5CRYPT)), "password"),
     ]
@@ -151,9 +158,12 @@ def test_argon2_hasher_is_djangos(project):
     assert ours.must_update(weak) and stock.must_update(weak)
     short_salt = stock.encode("secret", "abcd1234")  # 8 characters: under 128 bits
     assert ours.must_update(short_salt) and stock.must_update(short_salt)
-    argon2i = "argon2" + argon2.low_level.hash_secret(
-        b"secret", b"saltsaltsaltsaltsaltsa", 2, 102400, 8, 32, argon2.low_level.Type.I
-    ).decode()
+    argon2i = (
+        "argon2"
+        + argon2.low_level.hash_secret(
+            b"secret", b"saltsaltsaltsaltsaltsa", 2, 102400, 8, 32, argon2.low_level.Type.I
+        ).decode()
+    )
     assert ours.verify("secret", argon2i)
     assert ours.must_update(argon2i) and stock.must_update(argon2i)
     assert not ours.verify("secret", "argon2$argon2id$garbage")
