@@ -93,7 +93,7 @@ pub fn measure_with_threads(target: Target, runs: usize, threads: u32) -> Result
 pub fn ceilings_for(target: &Target) -> Ceilings {
     let mut c = Ceilings::default();
     match *target {
-        Target::Argon2id { m_kib, t, p } => {
+        Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => {
             c.memory_kib = c.memory_kib.max(m_kib.into());
             c.argon2_passes = c.argon2_passes.max(t);
             c.parallelism = c.parallelism.max(p);

@@ -3,11 +3,12 @@
 //! keys are an error (a typo must not silently fall back to a default).
 //!
 //! ```toml
-//! [target]                 # new hashes: argon2id (default) | bcrypt | bcrypt_sha256 | scrypt | pbkdf2_sha256
+//! [target]                 # new hashes: argon2id (default) | django_argon2 | bcrypt | bcrypt_sha256 | scrypt | pbkdf2_sha256
 //! scheme = "argon2id"
 //! m_kib = 19456            # argon2id: m_kib, t, p
 //! t = 2
 //! p = 1
+//! # django_argon2: Django's `argon2$argon2id$…`, m_kib, t, p (default 102400, 2, 8)
 //! # cost = 12              # bcrypt, bcrypt_sha256
 //! # log_n = 17, r = 8, p = 1   # scrypt
 //! # iterations = 600000    # pbkdf2_sha256
@@ -440,6 +441,11 @@ fn target(t: &TargetCfg) -> Result<Target> {
             only(&["m_kib", "t", "p"])?;
             Target::Argon2id { m_kib: t.m_kib.unwrap_or(19_456), t: t.t.unwrap_or(2), p: t.p.unwrap_or(1) }
         }
+        "django_argon2" => {
+            only(&["m_kib", "t", "p"])?;
+            // Django's defaults (Target::DJANGO_ARGON2).
+            Target::DjangoArgon2 { m_kib: t.m_kib.unwrap_or(102_400), t: t.t.unwrap_or(2), p: t.p.unwrap_or(8) }
+        }
         "bcrypt" => {
             only(&["cost"])?;
             Target::Bcrypt { cost: need(t.cost, "cost")? }
@@ -458,7 +464,7 @@ fn target(t: &TargetCfg) -> Result<Target> {
         }
         other => {
             return Err(bad(format!(
-                "target.scheme: `{other}` is not argon2id, bcrypt, bcrypt_sha256, scrypt or pbkdf2_sha256"
+                "target.scheme: `{other}` is not argon2id, django_argon2, bcrypt, bcrypt_sha256, scrypt or pbkdf2_sha256"
             )))
         }
     })

@@ -209,7 +209,7 @@ fn threads_for(policy: &Policy, params: &Params) -> u32 {
 /// Threads the policy's target hash may use.
 fn target_threads(policy: &Policy) -> u32 {
     match policy.target() {
-        Target::Argon2id { p, .. } => policy.argon2_threads_for(*p),
+        Target::Argon2id { p, .. } | Target::DjangoArgon2 { p, .. } => policy.argon2_threads_for(*p),
         _ => 1,
     }
 }

@@ -3,7 +3,7 @@
 //! self-describing, the ceilings on parameters read from stored strings, and
 //! the password length limit.
 
-use rand::RngCore as _;
+use rand::{Rng as _, RngCore as _};
 use zeroize::Zeroizing;
 
 use subtle::ConstantTimeEq as _;
@@ -313,7 +313,9 @@ impl Policy {
                 what: "the hash is already wrapped",
             });
         }
-        let Target::Argon2id { m_kib, t, p } = self.target else {
+        // Wrapped strings are rehash's own format whichever Argon2id target
+        // gives their costs.
+        let Some((m_kib, t, p)) = self.target.argon2_params() else {
             return Err(Error::InvalidConfig("wrapping uses the Argon2id target".into()));
         };
         let parsed = self.parse(stored)?;
@@ -443,11 +445,33 @@ impl Policy {
     }
 
     /// A new hash of `password` under the target, with a fresh random salt,
-    /// the current pepper and the policy's normalization.
+    /// the current pepper and the policy's normalization. The salt is 16
+    /// random bytes; for [`Target::DjangoArgon2`], 22 random letters and
+    /// digits, as Django's `salt()` makes it.
     pub fn hash(&self, password: &[u8]) -> Result<String> {
-        self.check_password(password)?;
+        if let Target::DjangoArgon2 { .. } = self.target {
+            let salt: Zeroizing<Vec<u8>> =
+                Zeroizing::new(rand::rng().sample_iter(rand::distr::Alphanumeric).take(22).collect());
+            return self.hash_with_salt(password, &salt);
+        }
         let mut salt = Zeroizing::new([0u8; 16]);
         rand::rng().fill_bytes(salt.as_mut_slice());
+        self.hash_with_salt(password, salt.as_slice())
+    }
+
+    /// [`Policy::hash`] with a salt the caller chose, for frameworks whose
+    /// hasher interface hands one in (Django's `encode(password, salt)`).
+    /// The salt must be 8 to 64 bytes, and exactly 16 for the bcrypt
+    /// targets. Prefer [`Policy::hash`], which draws a fresh random salt:
+    /// a reused salt gives equal strings for equal passwords.
+    pub fn hash_with_salt(&self, password: &[u8], salt: &[u8]) -> Result<String> {
+        self.check_password(password)?;
+        if !(8..=64).contains(&salt.len()) {
+            return Err(Error::InvalidConfig(format!("the salt must be 8 to 64 bytes, not {}", salt.len())));
+        }
+        let salt16 = || -> Result<[u8; 16]> {
+            salt.try_into().map_err(|_| Error::InvalidConfig("a bcrypt salt is exactly 16 bytes".into()))
+        };
         match self.target {
             Target::Argon2id { m_kib, t, p } => {
                 let password = self.normalization.apply(password)?;
@@ -459,23 +483,33 @@ impl Policy {
                 scheme::argon2::hash_argon2id(
                     &password,
                     (m_kib, t, p),
-                    salt.as_slice(),
+                    salt,
                     &marks,
                     self.argon2_threads_for(p),
                 )
+            }
+            Target::DjangoArgon2 { m_kib, t, p } => {
+                // `build` refuses a pepper and normalization with this target.
+                let marks = scheme::argon2::Marks { pepper: None, data: None };
+                let phc = scheme::argon2::hash_argon2id(
+                    password,
+                    (m_kib, t, p),
+                    salt,
+                    &marks,
+                    self.argon2_threads_for(p),
+                )?;
+                Ok(format!("argon2{phc}"))
             }
             Target::Bcrypt { cost } => {
                 if password.len() > 72 {
                     return Err(Error::PasswordTooLong { len: password.len(), max: 72 });
                 }
-                scheme::bcrypt::hash_2b(password, cost, *salt)
+                scheme::bcrypt::hash_2b(password, cost, salt16()?)
             }
-            Target::BcryptSha256 { cost } => scheme::bcrypt::hash_bcrypt_sha256(password, cost, *salt),
-            Target::Scrypt { log_n, r, p } => {
-                scheme::scrypt::hash_passlib(password, log_n, r, p, salt.as_slice())
-            }
+            Target::BcryptSha256 { cost } => scheme::bcrypt::hash_bcrypt_sha256(password, cost, salt16()?),
+            Target::Scrypt { log_n, r, p } => scheme::scrypt::hash_passlib(password, log_n, r, p, salt),
             Target::Pbkdf2Sha256 { iterations } => {
-                Ok(scheme::pbkdf2::hash_passlib_sha256(password, iterations, salt.as_slice()))
+                Ok(scheme::pbkdf2::hash_passlib_sha256(password, iterations, salt))
             }
         }
     }
@@ -514,6 +548,16 @@ impl Policy {
                 }
                 n + 1 + salt + 1 + tag
             }
+            Target::DjangoArgon2 { m_kib, t, p } => {
+                "argon2$argon2id$v=19$m=,t=,p=".len()
+                    + digits(m_kib.into())
+                    + digits(t.into())
+                    + digits(p.into())
+                    + 1
+                    + b64(22)
+                    + 1
+                    + tag
+            }
             Target::Bcrypt { .. } => 60,
             Target::BcryptSha256 { cost } => {
                 "$bcrypt-sha256$v=2,t=2b,r=$".len() + digits(cost.into()) + 22 + 1 + 31
@@ -537,7 +581,9 @@ impl Policy {
     #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn target_memory_kib(&self) -> u64 {
         let params = match self.target {
-            Target::Argon2id { m_kib, t, p } => Params::Argon2 { m_kib, t, p, version: 19 },
+            Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => {
+                Params::Argon2 { m_kib, t, p, version: 19 }
+            }
             Target::Scrypt { log_n, r, p } => Params::Scrypt { log_n, r, p },
             Target::Bcrypt { cost } | Target::BcryptSha256 { cost } => Params::Bcrypt { cost },
             Target::Pbkdf2Sha256 { iterations } => Params::Rounds(iterations.into()),
@@ -557,11 +603,11 @@ impl Policy {
     /// target is not Argon2id. `limit::Limiter::prewarm` (feature `tokio`) picks
     /// `count` from its memory budget.
     pub fn prewarm(&self, count: usize) -> usize {
-        match self.target {
-            Target::Argon2id { m_kib, p, .. } => {
+        match self.target.argon2_params() {
+            Some((m_kib, _, p)) => {
                 scheme::argon2::prewarm(rehash_argon2::Params { m_kib, t: 1, p }.blocks(), count)
             }
-            _ => 0,
+            None => 0,
         }
     }
 

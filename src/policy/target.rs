@@ -18,6 +18,27 @@ pub enum Target {
         /// Lanes (floor 1).
         p: u32,
     },
+    /// Argon2id in Django's own format,
+    /// `argon2$argon2id$v=19$m=…,t=…,p=…$salt$hash`, exactly as
+    /// `django.contrib.auth.hashers.Argon2PasswordHasher` writes it: the salt
+    /// is 22 random letters and digits (Django's `salt()`, 128 bits, stored
+    /// as their base64), the tag 32 bytes. Django's stock hasher verifies
+    /// these rows without rehash; with Django's own costs
+    /// ([`Target::DJANGO_ARGON2`]: m=102400 KiB, t=2, p=8) it does not ask to
+    /// rehash them either. Django's format has no room for rehash's marks, so
+    /// a pepper or password normalization is refused with this target.
+    ///
+    /// The upgrade rule compares the costs and version, as for
+    /// [`Target::Argon2id`]: a Django row of the `argon2i` or `argon2d`
+    /// variant with costs at or above the target's is not upgraded.
+    DjangoArgon2 {
+        /// Memory in KiB (floor 19,456).
+        m_kib: u32,
+        /// Passes (floor 2).
+        t: u32,
+        /// Lanes (floor 1).
+        p: u32,
+    },
     /// Plain `$2b$` bcrypt. Passwords over 72 bytes are refused with
     /// [`Error::PasswordTooLong`] rather than silently truncated; choose
     /// [`Target::BcryptSha256`] to accept them.
@@ -54,10 +75,23 @@ impl Default for Target {
 }
 
 impl Target {
+    /// Django's `Argon2PasswordHasher` defaults (Django 4.0 and later):
+    /// memory_cost=102400 KiB, time_cost=2, parallelism=8.
+    pub const DJANGO_ARGON2: Target = Target::DjangoArgon2 { m_kib: 102_400, t: 2, p: 8 };
+
+    /// Argon2's memory, passes and lanes, for the two Argon2id targets.
+    pub(crate) fn argon2_params(&self) -> Option<(u32, u32, u32)> {
+        match *self {
+            Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => Some((m_kib, t, p)),
+            _ => None,
+        }
+    }
+
     /// The scheme label of the strings this target produces.
     pub fn scheme(&self) -> Scheme {
         match self {
             Target::Argon2id { .. } => Scheme::Argon2id,
+            Target::DjangoArgon2 { .. } => Scheme::DjangoArgon2,
             Target::Bcrypt { .. } => Scheme::Bcrypt,
             Target::BcryptSha256 { .. } => Scheme::BcryptSha256,
             Target::Scrypt { .. } => Scheme::ScryptPasslib,
@@ -68,7 +102,9 @@ impl Target {
     /// Refuse parameters under the OWASP Password Storage floors.
     pub(crate) fn check_floor(&self) -> Result<()> {
         let ok = match *self {
-            Target::Argon2id { m_kib, t, p } => m_kib >= 19_456 && t >= 2 && p >= 1,
+            Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => {
+                m_kib >= 19_456 && t >= 2 && p >= 1
+            }
             Target::Bcrypt { cost } | Target::BcryptSha256 { cost } => cost >= 10,
             Target::Scrypt { log_n, r, p } => log_n >= 17 && r >= 8 && p >= 1,
             Target::Pbkdf2Sha256 { iterations } => iterations >= 600_000,
@@ -88,7 +124,7 @@ impl Target {
     pub(crate) fn check_sane(&self) -> Result<()> {
         const MAX_TP: u32 = (1 << 24) - 1;
         match *self {
-            Target::Argon2id { m_kib, t, p } => {
+            Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => {
                 if t == 0 {
                     return Err(Error::InvalidConfig("target: Argon2 t (passes) must be at least 1".into()));
                 }
@@ -151,7 +187,7 @@ impl Target {
             )))
         };
         match *self {
-            Target::Argon2id { m_kib, t, p } => {
+            Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p } => {
                 if u64::from(m_kib) > c.memory_kib {
                     return over("Argon2 m (KiB)", m_kib.into(), c.memory_kib);
                 }
@@ -192,9 +228,10 @@ impl Target {
             return true;
         }
         match (*self, id.params) {
-            (Target::Argon2id { m_kib, t, p }, Params::Argon2 { m_kib: m2, t: t2, p: p2, version }) => {
-                m2 < m_kib || t2 < t || p2 < p || version < 19
-            }
+            (
+                Target::Argon2id { m_kib, t, p } | Target::DjangoArgon2 { m_kib, t, p },
+                Params::Argon2 { m_kib: m2, t: t2, p: p2, version },
+            ) => m2 < m_kib || t2 < t || p2 < p || version < 19,
             (Target::Bcrypt { cost } | Target::BcryptSha256 { cost }, Params::Bcrypt { cost: c2 }) => {
                 c2 < cost
             }

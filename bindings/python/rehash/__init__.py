@@ -1,412 +1,344 @@
-"""rehash: verify legacy password hashes and upgrade them to Argon2id.
+"""rehash: verify legacy password hashes (145 families) in constant time and
+upgrade them to Argon2id, with passlib's API.
 
-A ctypes binding of librehash, the C ABI of the rehash Rust library. No
-compiled extension: the shared library is loaded at import time from
-``$REHASH_LIB``, from next to this package, from the source tree's
-``target/{release,debug}`` or from the system library path (see README.md).
+    from rehash import Context
 
-    policy = rehash.Policy.from_toml('[legacy]\\ndeclare = ["md5_hex"]\\n')
-    valid, new_hash = policy.verify_and_upgrade("password", stored)
-    if valid and new_hash:
+    ctx = Context(declare=["md5_hex"])            # or Context.from_path("rehash.toml")
+    ok, new_hash = ctx.verify_and_update(password, row.hash)
+    if ok and new_hash:
         ...  # UPDATE users SET hash = :new WHERE id = :id AND hash = :old
 
-A :class:`Policy` is immutable and may be shared between threads; the library
-releases the GIL during every call (ctypes does), so logins run in parallel.
-Messages of :class:`RehashError` never contain a password or a hash.
+The compiled core is the rehash Rust library itself (``rehash._rehash``, a
+pyo3 extension module inside this package). Hashing runs with the GIL
+released, so threads verify in parallel. A :class:`Context` is immutable and
+may be shared between threads. Errors are the classes of :mod:`rehash.errors`.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import json
 import os
-import sys
-from pathlib import Path
-from typing import Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+from . import errors
+from ._rehash import Policy, families as _families, version
+from .errors import (
+    AmbiguousHashError,
+    ConfigError,
+    InternalError,
+    MalformedHashError,
+    MissingInputError,
+    NotUtf8Error,
+    ParameterOutOfRangeError,
+    PasswordTooLongError,
+    RehashError,
+    UnknownPepperError,
+    UnsupportedHashError,
+)
 
 __all__ = [
+    "Context",
+    "Family",
     "Policy",
-    "RehashError",
+    "families",
     "identify",
-    "library_path",
+    "policy_toml",
     "version",
     "wrap",
-    "VALID",
-    "VALID_NEEDS_UPGRADE",
-    "INVALID",
-    "ERROR",
-    "ERR_NULL_POINTER",
-    "ERR_NOT_UTF8",
-    "ERR_EMBEDDED_NUL",
-    "ERR_BUFFER_TOO_SMALL",
-    "ERR_PANIC",
+    "errors",
+    "RehashError",
+    "MalformedHashError",
+    "AmbiguousHashError",
+    "ParameterOutOfRangeError",
+    "UnsupportedHashError",
+    "PasswordTooLongError",
+    "MissingInputError",
+    "NotUtf8Error",
+    "UnknownPepperError",
+    "ConfigError",
+    "InternalError",
 ]
 
-# Status codes of include/rehash.h.
-OK = 0
-VALID = 0
-VALID_NEEDS_UPGRADE = 1
-INVALID = 2
-ERROR = -1
-ERR_NULL_POINTER = -2
-ERR_NOT_UTF8 = -3
-ERR_EMBEDDED_NUL = -4
-ERR_BUFFER_TOO_SMALL = -5
-ERR_PANIC = -6
+__version__ = version()
 
+Secret = Union[str, bytes, bytearray]
 Text = Union[str, bytes]
-# The installation's settings: a mapping of str to str/int/bool, or its JSON text.
+# The installation's settings: str -> str/int/bool, or its JSON text.
 Params = Union[Mapping[str, Union[str, int, bool]], str, bytes]
 
 
-class RehashError(Exception):
-    """A call into librehash failed. ``code`` is the C status code (negative),
-    ``message`` the library's message (it never holds a password or hash)."""
+class Family(NamedTuple):
+    """A family of the catalogue."""
 
-    def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _lib_names():
-    if sys.platform == "darwin":
-        return ["librehash.dylib"]
-    if os.name == "nt":
-        return ["rehash.dll"]
-    return ["librehash.so"]
+    name: str
+    kind: str  # "modern" or "legacy"
+    needs_declaration: bool  # not self-describing: pass family= (or declare it)
+    salted: bool
+    hashcat_mode: Optional[int]
+    stored_form: str
 
 
-def _find_library() -> str:
-    env = os.environ.get("REHASH_LIB")
-    if env:
-        if not os.path.isfile(env):
-            raise OSError(f"REHASH_LIB={env} does not exist")
-        return env
-    here = Path(__file__).resolve().parent
-    for name in _lib_names():
-        bundled = here / name
-        if bundled.is_file():
-            return str(bundled)
-    # bindings/python/rehash/__init__.py -> the repository root
-    root = here.parents[2]
-    built = [root / "target" / p / n for p in ("release", "debug") for n in _lib_names()]
-    built = [p for p in built if p.is_file()]
-    if built:
-        return str(max(built, key=lambda p: p.stat().st_mtime))
-    found = ctypes.util.find_library("rehash")
-    if found:
-        return found
-    raise OSError(
-        "librehash not found: build it with `cargo build -p rehash-ffi` or set REHASH_LIB "
-        "to the path of librehash.so"
-    )
+def families() -> List[Family]:
+    """Every family rehash knows, in catalogue order."""
+    return [Family(*f) for f in _families()]
 
 
-library_path = _find_library()
-_lib = ctypes.CDLL(library_path)
-
-_P = ctypes.c_void_p  # rehash_policy *
-_S = ctypes.c_char_p  # const char * (NUL-terminated)
-_OUT = ctypes.POINTER(ctypes.c_void_p)  # char ** (kept as void* so we can free it)
-_int = ctypes.c_int
-_size = ctypes.c_size_t
+# ---------------------------------------------------------------- policy TOML
 
 
-def _sig(name, restype, *argtypes):
-    f = getattr(_lib, name)
-    f.restype = restype
-    f.argtypes = list(argtypes)
-    return f
+def _toml_key(k: str) -> str:
+    if k and all(c.isalnum() or c in "_-" for c in k):
+        return k
+    return _toml_value(k)
 
 
-_policy_from_toml = _sig("rehash_policy_from_toml", _int, _S, ctypes.POINTER(_P), _OUT)
-_policy_default = _sig("rehash_policy_default", _int, ctypes.POINTER(_P))
-_policy_free = _sig("rehash_policy_free", None, _P)
-# The row functions take (stored, salt, user, scheme_hint, params, params_col):
-# the _with_params entry points, with NULL for what is absent.
-_verify_and_upgrade = _sig(
-    "rehash_verify_and_upgrade_with_params", _int, _P, _S, _size, _S, _S, _S, _S, _S, _S, _OUT, _OUT
-)
-_verify = _sig("rehash_verify_with_params", _int, _P, _S, _size, _S, _S, _S, _S, _S, _S, _OUT)
-_verify_dummy = _sig("rehash_verify_dummy", _int, _P, _S, _size)
-_hash = _sig("rehash_hash", _int, _P, _S, _size, _OUT, _OUT)
-_identify = _sig("rehash_identify_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT, _OUT)
-_needs_upgrade = _sig("rehash_needs_upgrade_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT)
-_wrap = _sig("rehash_wrap_with_params", _int, _P, _S, _S, _S, _S, _S, _S, _OUT, _OUT)
-_version = _sig("rehash_version", ctypes.c_char_p)
-_string_free = _sig("rehash_string_free", None, ctypes.c_void_p)
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        out = ['"']
+        for c in v:
+            if c in '"\\':
+                out.append("\\" + c)
+            elif ord(c) < 0x20 or ord(c) == 0x7F:
+                out.append("\\u%04x" % ord(c))
+            else:
+                out.append(c)
+        out.append('"')
+        return "".join(out)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"a policy value must be str, int, bool, a list or a dict, not {type(v).__name__}")
 
 
-def _take(p: ctypes.c_void_p) -> Optional[str]:
-    """A string returned by the library, as str; frees it."""
-    if not p.value:
-        return None
-    try:
-        return ctypes.string_at(p.value).decode("utf-8", "replace")
-    finally:
-        _string_free(p)
+def _table(name: str, items: Mapping[str, Any]) -> str:
+    if not isinstance(items, Mapping):
+        raise TypeError(f"{name} must be a dict")
+    lines = [f"[{name}]"]
+    lines += [f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in items.items()]
+    return "\n".join(lines) + "\n"
 
 
-def _check(rc: int, err: ctypes.c_void_p) -> int:
-    msg = _take(err)
-    if rc < 0:
-        raise RehashError(rc, msg or f"librehash error {rc}")
-    return rc
+def policy_toml(
+    *,
+    target: Union[str, Mapping[str, Any], None] = None,
+    declare: Iterable[str] = (),
+    recipes: Iterable[Mapping[str, Any]] = (),
+    ceilings: Optional[Mapping[str, int]] = None,
+    argon2_threads: Optional[int] = None,
+    max_password_bytes: Optional[int] = None,
+    normalize: Optional[str] = None,
+    equal_time_failures: Optional[bool] = None,
+    pepper: Optional[Mapping[str, Any]] = None,
+    params: Optional[Mapping[str, Any]] = None,
+) -> str:
+    """The policy file (TOML) that :class:`Context`'s keyword arguments
+    stand for; each argument is a table or key of the file."""
+    out = []
+    if target is not None:
+        out.append(_table("target", {"scheme": target} if isinstance(target, str) else target))
+    declare, recipes = list(declare), list(recipes)
+    if isinstance(declare, str):
+        raise TypeError("declare must be a list of family names")
+    if declare or recipes:
+        legacy = "[legacy]\n"
+        if declare:
+            legacy += f"declare = {_toml_value(declare)}\n"
+        for r in recipes:
+            legacy += _table("[legacy.recipe]", r)  # [[legacy.recipe]]
+        out.append(legacy)
+    if ceilings is not None:
+        out.append(_table("ceilings", ceilings))
+    if argon2_threads is not None:
+        out.append(_table("kdf", {"argon2_threads": argon2_threads}))
+    password = {}
+    if max_password_bytes is not None:
+        password["max_bytes"] = max_password_bytes
+    if normalize is not None:
+        password["normalize"] = normalize
+    if password:
+        out.append(_table("password", password))
+    if equal_time_failures is not None:
+        out.append(_table("timing", {"equal_time_failures": equal_time_failures}))
+    if pepper is not None:
+        out.append(_table("pepper", pepper))
+    if params is not None:
+        out.append(_table("params", params))
+    return "\n".join(out)
 
 
-def _password(pw: Text) -> bytes:
-    if isinstance(pw, str):
-        try:
-            return pw.encode("utf-8")
-        except UnicodeEncodeError:
-            raise RehashError(ERR_NOT_UTF8, "password is not valid Unicode") from None
-    if isinstance(pw, (bytes, bytearray, memoryview)):
-        return bytes(pw)
-    raise TypeError("password must be str or bytes")
+# -------------------------------------------------------------------- Context
+
+_DUMMY_SECRET = "rehash dummy_verify"
 
 
-def _text(value: Optional[Text], what: str) -> Optional[bytes]:
-    """A text argument as a C string. A NUL inside would be cut there by C, so
-    it is refused here with the ABI's own code."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise RehashError(ERR_NOT_UTF8, f"{what} is not valid UTF-8") from None
-    elif not isinstance(value, (bytes, bytearray)):
-        raise TypeError(f"{what} must be str or bytes")
-    value = bytes(value)
-    if b"\0" in value:
-        raise RehashError(ERR_EMBEDDED_NUL, f"{what} contains a NUL byte")
-    return value
+class Context:
+    """passlib's ``CryptContext``, for rehash: verifies every legacy family
+    and upgrades to the policy's target.
 
+    Build it from keyword arguments (each one a table of the policy file)::
 
-def _params(value: Optional[Params]) -> Optional[bytes]:
-    """The installation's settings as the JSON object the library reads: a
-    mapping is encoded here (its values must be str, int or bool; the library
-    refuses anything else without quoting it), text is passed as it is."""
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError("params keys must be str")
-            if not isinstance(v, (str, int, bool)):
-                raise TypeError(f"params[{k!r}] must be str, int or bool")
-        value = json.dumps(dict(value), separators=(",", ":"))
-    return _text(value, "params")
+        Context(target="argon2id",                 # or {"scheme": "argon2id", "m_kib": 19456, "t": 2, "p": 1}
+                declare=["md5_hex"],               # families whose strings are not self-describing
+                ceilings={"memory_kib": 262144},
+                max_password_bytes=4096,
+                equal_time_failures=True,
+                params={"rounds": 8})              # installation settings (Firebase, a Devise pepper)
 
+    or from the policy file itself: :meth:`from_path`, :meth:`from_string`.
 
-class Policy:
-    """An immutable policy (target scheme, declared legacy schemes, recipes,
-    ceilings, password limit, peppers). Thread-safe."""
+    Each row method takes the row beside the stored string as keywords:
+    ``salt`` (a separate salt column), ``user`` (PostgreSQL's md5),
+    ``family`` (the row's declared family; passlib's ``scheme`` is accepted as
+    its other name), ``params`` (a dict, this row's installation settings)
+    and ``params_col`` (the column that says how the row was hashed).
+    """
 
-    __slots__ = ("_handle",)
+    __slots__ = ("policy",)
 
-    def __init__(self, _handle: ctypes.c_void_p):
-        if not _handle or not _handle.value:
-            raise RehashError(ERROR, "use Policy.from_toml() or Policy.default()")
-        self._handle = _handle
+    policy: Policy
+
+    def __init__(self, policy: Optional[Policy] = None, **options: Any) -> None:
+        if policy is not None:
+            if options:
+                raise TypeError("give a Policy or keyword arguments, not both")
+            if not isinstance(policy, Policy):
+                raise TypeError("policy must be a rehash.Policy")
+            self.policy = policy
+        elif options:
+            self.policy = Policy.from_toml(policy_toml(**options))
+        else:
+            self.policy = Policy.default()
 
     @classmethod
-    def from_toml(cls, text: Text) -> "Policy":
-        """A policy from the TOML format of rehash's ``config`` module."""
-        h, err = _P(), _P()
-        _check(_policy_from_toml(_text(text, "toml"), ctypes.byref(h), ctypes.byref(err)), err)
-        return cls(h)
+    def from_string(cls, source: Text) -> "Context":
+        """A context from the text of a policy file (TOML)."""
+        return cls(Policy.from_toml(source))
 
     @classmethod
-    def default(cls) -> "Policy":
-        """Argon2id m=19456 KiB, t=2, p=1; no declared legacy schemes."""
-        h = _P()
-        rc = _policy_default(ctypes.byref(h))
-        if rc != OK:
-            raise RehashError(rc, "rehash_policy_default failed")
-        return cls(h)
+    def from_path(cls, path: Union[str, "os.PathLike[str]"], encoding: str = "utf-8") -> "Context":
+        """A context from a policy file (TOML)."""
+        with open(path, encoding=encoding) as f:
+            return cls.from_string(f.read())
 
-    def close(self) -> None:
-        """Release the handle now (otherwise when the object is collected)."""
-        h, self._handle = getattr(self, "_handle", None), None
-        if h is not None and h.value:
-            _policy_free(h)
+    # -- the row's keywords ---------------------------------------------------
 
-    def __del__(self):
+    @staticmethod
+    def _row(kw: Dict[str, Any]) -> Dict[str, Any]:
+        scheme = kw.pop("scheme", None)
+        family = kw.pop("family", None)
+        if scheme is not None and family is not None and scheme != family:
+            raise TypeError("give family= or scheme=, not both")
+        row = {
+            "salt": kw.pop("salt", None),
+            "user": kw.pop("user", None),
+            "scheme": family if family is not None else scheme,
+            "params": kw.pop("params", None),
+            "params_col": kw.pop("params_col", None),
+        }
+        # passlib's category= (per-user-class policies) has no rehash meaning.
+        kw.pop("category", None)
+        if kw:
+            raise TypeError(f"unexpected keyword argument {sorted(kw)[0]!r}")
+        return row
+
+    # -- passlib's methods ----------------------------------------------------
+
+    def hash(self, secret: Secret) -> str:
+        """A new hash of ``secret`` under the target, with a fresh salt."""
+        return self.policy.hash(secret)
+
+    def verify(self, secret: Secret, hash: Text, **row: Any) -> bool:
+        """True when ``secret`` matches ``hash``. A wrong password is False;
+        a string rehash cannot judge raises a :class:`RehashError`. Unlike
+        :meth:`verify_and_update`, a failure is not padded to the cost of a
+        target verify (as passlib's ``verify``)."""
+        ok, _ = self.policy.verify(secret, hash, **self._row(row))
+        return ok
+
+    def verify_and_update(self, secret: Secret, hash: Text, **row: Any) -> Tuple[bool, Optional[str]]:
+        """passlib's login call: ``(ok, new_hash)``. ``new_hash`` is a new
+        target hash when ``ok`` and the stored one is below the policy
+        (legacy family, weaker costs, retired pepper); store it with
+        compare-and-swap (``UPDATE … SET hash = :new WHERE id = :id AND hash =
+        :old``). A lost swap must not fail the login."""
+        return self.policy.verify_and_upgrade(secret, hash, **self._row(row))
+
+    def needs_update(self, hash: Text, secret: Optional[Secret] = None, **row: Any) -> bool:
+        """True when ``hash`` is below the policy's target. (``secret`` is
+        accepted for passlib's signature; rehash does not need it.)"""
+        return self.policy.needs_upgrade(hash, **self._row(row))
+
+    def identify(self, hash: Text, required: bool = False, **row: Any) -> Optional[str]:
+        """The family label of ``hash`` (``"phpass"``, ``"md5_crypt"``, …).
+        As in passlib, an unrecognised or ambiguous string gives None unless
+        ``required=True``, which raises :class:`MalformedHashError` or
+        :class:`AmbiguousHashError`."""
+        r = self._row(row)
         try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
+            return self.policy.identify(hash, **r)
+        except (MalformedHashError, AmbiguousHashError):
+            if required:
+                raise
+            return None
 
-    def __enter__(self) -> "Policy":
-        return self
+    def dummy_verify(self, elapsed: float = 0, secret: Optional[Secret] = None) -> bool:
+        """For a login whose user does not exist: the work of a verify under
+        the target, so an unknown user costs what a wrong password costs.
+        Always False. (passlib's ``elapsed`` is accepted and ignored: rehash
+        does the work rather than sleeping.)"""
+        return self.policy.verify_dummy(_DUMMY_SECRET if secret is None else secret)
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    # -- rehash's own ---------------------------------------------------------
 
-    def _h(self) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise RehashError(ERR_NULL_POINTER, "the policy was closed")
-        return self._handle
+    def inspect(self, hash: Text, **row: Any) -> Dict[str, Any]:
+        """``{"family": …, "params": {…}}`` of a stored string."""
+        return self.policy.inspect(hash, **self._row(row))
 
-    def _row(self, stored, salt, user, scheme, params, params_col):
-        return (
-            _text(stored, "stored"),
-            _text(salt, "salt"),
-            _text(user, "user"),
-            _text(scheme, "scheme"),
-            _params(params),
-            _text(params_col, "params_col"),
-        )
+    def wrap(self, hash: Text, **row: Any) -> str:
+        """Argon2id over a legacy hash, without the password: a
+        ``$rw2$…`` string to store now, verified (and upgraded at the next
+        login) with the same row keywords (docs/wrap.md)."""
+        return self.policy.wrap(hash, **self._row(row))
 
-    def verify_and_upgrade(
-        self,
-        password: Text,
-        stored: Text,
-        salt: Optional[Text] = None,
-        user: Optional[Text] = None,
-        scheme: Optional[Text] = None,
-        params: Optional[Params] = None,
-        params_col: Optional[Text] = None,
-    ) -> Tuple[bool, Optional[str]]:
-        """The login call: ``(valid, new_hash)``. When ``new_hash`` is set,
-        store it with compare-and-swap; a lost swap must not fail the login.
-        ``scheme`` is the label of a string that is not self-describing;
-        ``params`` the installation's settings (Firebase's hash config, a
-        pepper; default: the policy's ``[params]``), ``params_col`` the row's
-        column that says how it was hashed (Keycloak's ``credential_data``)."""
-        pw = _password(password)
-        row = self._row(stored, salt, user, scheme, params, params_col)
-        new, err = _P(), _P()
-        rc = _verify_and_upgrade(self._h(), pw, len(pw), *row, ctypes.byref(new), ctypes.byref(err))
-        new_hash = _take(new)
-        _check(rc, err)
-        return rc in (VALID, VALID_NEEDS_UPGRADE), new_hash
+    @property
+    def target(self) -> str:
+        """The family new hashes are written in."""
+        return self.policy.target
 
-    def verify(
-        self,
-        password: Text,
-        stored: Text,
-        salt: Optional[Text] = None,
-        user: Optional[Text] = None,
-        scheme: Optional[Text] = None,
-        params: Optional[Params] = None,
-        params_col: Optional[Text] = None,
-    ) -> Tuple[bool, bool]:
-        """Verify only: ``(valid, needs_upgrade)``; never makes a new hash."""
-        pw = _password(password)
-        row = self._row(stored, salt, user, scheme, params, params_col)
-        err = _P()
-        rc = _check(_verify(self._h(), pw, len(pw), *row, ctypes.byref(err)), err)
-        return rc in (VALID, VALID_NEEDS_UPGRADE), rc == VALID_NEEDS_UPGRADE
+    @property
+    def target_params(self) -> Dict[str, int]:
+        """The target's costs, e.g. ``{"m_kib": 19456, "t": 2, "p": 1}``."""
+        return self.policy.target_params
 
-    def verify_dummy(self, password: Text) -> bool:
-        """For an unknown user: costs what a verify costs; always False."""
-        pw = _password(password)
-        rc = _verify_dummy(self._h(), pw, len(pw))
-        if rc < 0:
-            raise RehashError(rc, "rehash_verify_dummy failed")
-        return False
+    @property
+    def hash_len(self) -> int:
+        """The exact length of a new hash (check it against the column)."""
+        return self.policy.hash_len
 
-    def hash(self, password: Text) -> str:
-        """A new hash under the policy's target."""
-        pw = _password(password)
-        out, err = _P(), _P()
-        rc = _hash(self._h(), pw, len(pw), ctypes.byref(out), ctypes.byref(err))
-        value = _take(out)
-        _check(rc, err)
-        assert value is not None
-        return value
-
-    def identify(
-        self,
-        stored: Text,
-        salt: Optional[Text] = None,
-        user: Optional[Text] = None,
-        scheme: Optional[Text] = None,
-        params: Optional[Params] = None,
-        params_col: Optional[Text] = None,
-    ) -> str:
-        """The scheme label of a stored string, e.g. ``"phpass"``."""
-        out, err = _P(), _P()
-        row = self._row(stored, salt, user, scheme, params, params_col)
-        rc = _identify(self._h(), *row, ctypes.byref(out), ctypes.byref(err))
-        value = _take(out)
-        _check(rc, err)
-        assert value is not None
-        return value
-
-    def needs_upgrade(
-        self,
-        stored: Text,
-        salt: Optional[Text] = None,
-        user: Optional[Text] = None,
-        scheme: Optional[Text] = None,
-        params: Optional[Params] = None,
-        params_col: Optional[Text] = None,
-    ) -> bool:
-        """True when the stored string is below the policy's target."""
-        err = _P()
-        row = self._row(stored, salt, user, scheme, params, params_col)
-        rc = _check(_needs_upgrade(self._h(), *row, ctypes.byref(err)), err)
-        return rc == VALID_NEEDS_UPGRADE
-
-    def wrap(
-        self,
-        stored: Text,
-        salt: Optional[Text] = None,
-        user: Optional[Text] = None,
-        scheme: Optional[Text] = None,
-        params: Optional[Params] = None,
-        params_col: Optional[Text] = None,
-    ) -> str:
-        """Argon2id over a legacy hash, without the password (docs/wrap.md).
-        The wrapped string verifies with the same ``params`` and
-        ``params_col`` as the legacy one."""
-        out, err = _P(), _P()
-        row = self._row(stored, salt, user, scheme, params, params_col)
-        rc = _wrap(self._h(), *row, ctypes.byref(out), ctypes.byref(err))
-        value = _take(out)
-        _check(rc, err)
-        assert value is not None
-        return value
+    def __repr__(self) -> str:
+        return f"<rehash.Context target={self.target} {self.target_params}>"
 
 
 _default: Optional[Policy] = None
 
 
-def identify(
-    stored: Text,
-    salt: Optional[Text] = None,
-    user: Optional[Text] = None,
-    scheme: Optional[Text] = None,
-    params: Optional[Params] = None,
-    params_col: Optional[Text] = None,
-) -> str:
-    """The scheme label of a stored string under the default policy."""
+def _default_policy() -> Policy:
     global _default
     if _default is None:
         _default = Policy.default()
-    return _default.identify(stored, salt=salt, user=user, scheme=scheme, params=params, params_col=params_col)
+    return _default
 
 
-def wrap(
-    stored: Text,
-    salt: Optional[Text] = None,
-    user: Optional[Text] = None,
-    scheme: Optional[Text] = None,
-    params: Optional[Params] = None,
-    params_col: Optional[Text] = None,
-) -> str:
-    """:meth:`Policy.wrap` under the default policy."""
-    global _default
-    if _default is None:
-        _default = Policy.default()
-    return _default.wrap(stored, salt=salt, user=user, scheme=scheme, params=params, params_col=params_col)
+def identify(hash: Text, **row: Any) -> str:
+    """The family label of a stored string under the default policy (raises
+    for an unrecognised or ambiguous string)."""
+    return _default_policy().identify(hash, **Context._row(row))
 
 
-def version() -> str:
-    """librehash's version."""
-    return _version().decode()
+def wrap(hash: Text, **row: Any) -> str:
+    """:meth:`Context.wrap` under the default policy."""
+    return _default_policy().wrap(hash, **Context._row(row))

@@ -16,15 +16,23 @@ def vectors_dir():
     return d if (d / "valid_invalid.jsonl").is_file() else None
 
 
-def load(name):
+def vector_files():
+    """Every wave's files: tests/vectors/*.jsonl."""
     d = vectors_dir()
-    if d is None:
-        return []
+    return sorted(d.glob("*.jsonl")) if d else []
+
+
+def load(path):
     out = []
-    for line in (d / name).read_text(encoding="utf-8").splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.strip():
             out.append(json.loads(line))
     return out
+
+
+def load_named(name):
+    d = vectors_dir()
+    return load(d / name) if d else []
 
 
 def require_vectors():
