@@ -3,6 +3,7 @@
 
 pub(crate) mod argon2;
 pub(crate) mod crypt3;
+pub(crate) mod md;
 pub(crate) mod plain;
 pub(crate) mod prf;
 pub(crate) mod scrypt;

@@ -20,10 +20,8 @@
 use std::borrow::Cow;
 
 use hmac::{Hmac, KeyInit, Mac};
-use md4::Md4;
-use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::{Family, Kdf};
@@ -31,42 +29,8 @@ use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, hex_lower, is_hex, parse_decimal};
 use crate::error::{Error, Result};
+use crate::primitives::md::Md as Alg;
 use crate::primitives::prf::Prf;
-
-/// The digest under a scheme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Alg {
-    Md4,
-    Md5,
-    Sha1,
-    Sha256,
-    Sha512,
-}
-
-impl Alg {
-    fn len(self) -> usize {
-        match self {
-            Alg::Md4 | Alg::Md5 => 16,
-            Alg::Sha1 => 20,
-            Alg::Sha256 => 32,
-            Alg::Sha512 => 64,
-        }
-    }
-
-    /// digest(a ‖ b)
-    fn digest(self, a: &[u8], b: &[u8]) -> Zeroizing<Vec<u8>> {
-        fn d<D: Digest>(a: &[u8], b: &[u8]) -> Vec<u8> {
-            D::new().chain_update(a).chain_update(b).finalize().to_vec()
-        }
-        Zeroizing::new(match self {
-            Alg::Md4 => d::<Md4>(a, b),
-            Alg::Md5 => d::<Md5>(a, b),
-            Alg::Sha1 => d::<Sha1>(a, b),
-            Alg::Sha256 => d::<Sha256>(a, b),
-            Alg::Sha512 => d::<Sha512>(a, b),
-        })
-    }
-}
 
 /// What a scheme's raw bytes are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,6 +363,7 @@ fn hmac<M: Mac + KeyInit>(scheme: Scheme, key: &[u8]) -> Result<Zeroizing<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use md5::Md5;
     use subtle::ConstantTimeEq as _;
 
     fn kdf() -> Kdf<'static> {

@@ -12,9 +12,6 @@
 //!
 //! Spring's ids are case-sensitive (a map lookup), and so are they here.
 
-use md4::Md4;
-use md5::Md5;
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -25,6 +22,7 @@ use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::{b64_decode, b64_encode_padded, hex_decode, is_hex};
 use crate::error::{Error, Result};
+use crate::primitives::md::Md;
 use crate::primitives::prf::Prf;
 
 /// `Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5()`: the `{pbkdf2}` id.
@@ -58,37 +56,6 @@ pub(crate) fn check_ldap_body(body: &str) -> Result<()> {
     match b64_decode(b64) {
         Some(raw) if b64_encode_padded(&raw) == b64 => Ok(()),
         _ => Err(Error::malformed(sch, "not standard padded base64")),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Md {
-    Md4,
-    Md5,
-    Sha1,
-    Sha256,
-}
-
-impl Md {
-    fn len(self) -> usize {
-        match self {
-            Md::Md4 | Md::Md5 => 16,
-            Md::Sha1 => 20,
-            Md::Sha256 => 32,
-        }
-    }
-
-    /// digest(a ‖ b)
-    fn digest(self, a: &[u8], b: &[u8]) -> Zeroizing<Vec<u8>> {
-        fn d<D: Digest>(a: &[u8], b: &[u8]) -> Vec<u8> {
-            D::new().chain_update(a).chain_update(b).finalize().to_vec()
-        }
-        Zeroizing::new(match self {
-            Md::Md4 => d::<Md4>(a, b),
-            Md::Md5 => d::<Md5>(a, b),
-            Md::Sha1 => d::<Sha1>(a, b),
-            Md::Sha256 => d::<Sha256>(a, b),
-        })
     }
 }
 
