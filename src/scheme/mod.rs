@@ -118,60 +118,17 @@ impl Family for Disabled {
     }
 }
 
-/// A family carried inside another's wrapper (`{CRYPT}…`, Django's
-/// `crypt$…`): the wrapper names the scheme, the inner string does the work.
+/// A family behind a prefix that names it: LDAP's `{CRYPT}`, Django's
+/// `crypt$salt$`, Dovecot's `{SHA512-CRYPT}`, Spring Security's `{bcrypt}`,
+/// Jenkins's `#jbcrypt:`, Nextcloud's `1|`. The prefix names the scheme and
+/// is kept in the masked string; the inner string does the work.
 struct Wrapped<'a> {
     scheme: Scheme,
+    prefix: Cow<'a, str>,
     inner: Parsed<'a>,
 }
 
 impl Family for Wrapped<'_> {
-    fn identified(&self) -> Identified {
-        Identified { scheme: self.scheme, ..self.inner.identified() }
-    }
-
-    fn check(&self, c: &Ceilings) -> Result<()> {
-        self.inner.check(c)
-    }
-
-    fn derive(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
-        self.inner.derive(password, kdf)
-    }
-
-    fn expected(&self) -> Cow<'_, [u8]> {
-        self.inner.expected()
-    }
-
-    fn masked(&self) -> Result<String> {
-        let inner = self.inner.masked()?;
-        Ok(match self.scheme {
-            Scheme::DjangoDesCrypt => format!("crypt${}${inner}", inner.get(..2).unwrap_or_default()),
-            s => match dovecot::wrapper_tag(s) {
-                Some(tag) => format!("{tag}{inner}"),
-                None => format!("{{CRYPT}}{inner}"),
-            },
-        })
-    }
-
-    fn marks(&self) -> (Option<&[u8]>, Option<&[u8]>) {
-        self.inner.marks()
-    }
-
-    fn verify(&self, password: &[u8], kdf: Kdf<'_>) -> Result<Choice> {
-        self.inner.verify(password, kdf)
-    }
-}
-
-/// A family behind an application's prefix that names it (Spring Security's
-/// `{bcrypt}`, `{argon2}`, `{ldap}`; Jenkins's `#jbcrypt:`): the prefix names
-/// the scheme and is kept as stored, the inner string does the work.
-struct Prefixed<'a> {
-    scheme: Scheme,
-    prefix: &'a str,
-    inner: Parsed<'a>,
-}
-
-impl Family for Prefixed<'_> {
     fn identified(&self) -> Identified {
         Identified { scheme: self.scheme, ..self.inner.identified() }
     }
@@ -398,7 +355,7 @@ fn parse_nextcloud(s: &str, depth: usize) -> Result<Option<Parsed<'_>>> {
         _ => return Err(bad("a Nextcloud version before a hash Nextcloud does not write")),
     };
     let prefix = s.get(..version.len() + 1).unwrap_or_default();
-    Ok(Some(Box::new(Prefixed { scheme, prefix, inner: parsed })))
+    Ok(Some(Box::new(Wrapped { scheme, prefix: Cow::Borrowed(prefix), inner: parsed })))
 }
 
 /// Locked and unusable accounts: a bare `!`, `!!` or `*`; `*LK*`/`*NP*`
@@ -444,7 +401,7 @@ fn parse_ldap_crypt(inner: &str, depth: usize) -> Result<Parsed<'_>> {
         Scheme::Disabled => return Ok(Box::new(Disabled)),
         other => other,
     };
-    Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+    Ok(Box::new(Wrapped { scheme: label, prefix: Cow::Borrowed("{CRYPT}"), inner: parsed }))
 }
 
 /// Dovecot's `{SHA512-CRYPT}`, `{BLF-CRYPT}`, `{ARGON2ID}`, `{MD5}$1$`, …
@@ -476,7 +433,8 @@ fn parse_dovecot_crypt<'a>(
     {
         return Err(Error::malformed(label, "Argon2 string libsodium does not read (version, keyid, data)"));
     }
-    Ok(Box::new(Wrapped { scheme: label, inner: parsed }))
+    let tag = dovecot::wrapper_tag(label).ok_or(Error::malformed(label, "not a Dovecot crypt tag"))?;
+    Ok(Box::new(Wrapped { scheme: label, prefix: Cow::Borrowed(tag), inner: parsed }))
 }
 
 /// Spring Security's `DelegatingPasswordEncoder` strings (`{id}` + what the
@@ -532,7 +490,7 @@ fn prefixed<'a>(
     let parsed = parse_nested(inner, depth + 1)?;
     match parsed {
         Some(p) if families.contains(&p.identified().scheme) => {
-            Ok(Box::new(Prefixed { scheme, prefix, inner: p }))
+            Ok(Box::new(Wrapped { scheme, prefix: Cow::Borrowed(prefix), inner: p }))
         }
         _ => Err(Error::malformed(scheme, "the prefix's family does not follow it")),
     }
@@ -549,7 +507,10 @@ fn parse_django_des(rest: &str) -> Result<Parsed<'_>> {
     if !salt.is_empty() && (!crate::encoding::is_crypt64(salt) || salt.get(..2) != des.get(..2)) {
         return Err(Error::malformed(sch, "salt field does not start with the crypt's salt"));
     }
-    Ok(Box::new(Wrapped { scheme: sch, inner: Box::new(des_crypt::DesCrypt::parse_des(des)?) }))
+    let inner = Box::new(des_crypt::DesCrypt::parse_des(des)?);
+    // The masked string's salt field is the crypt's own two characters.
+    let prefix = Cow::Owned(format!("crypt${}$", des.get(..2).unwrap_or_default()));
+    Ok(Box::new(Wrapped { scheme: sch, prefix, inner }))
 }
 
 /// Parse a stored string. The row's hint comes first where it names a family
