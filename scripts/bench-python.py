@@ -21,7 +21,8 @@
 
 Install the package built for release first:
     pip install ./bindings/python   (or the wheel of `maturin build --release`)
-    pip install argon2-cffi passlib
+    pip install argon2-cffi libpass   (libpass: the maintained passlib; installing
+    the old passlib 1.7.4 over it breaks its bcrypt with bcrypt 5)
 Usage: scripts/bench-python.py [--rounds N]
 """
 
