@@ -343,5 +343,172 @@ def main():
     print(f"updated {path}", file=sys.stderr)
 
 
+# --- `--c`: rehash against the C implementations, family by family ---------
+
+class CTimer:
+    """scripts/ctime.c in a process: one sample of a C implementation per call."""
+
+    def __init__(self):
+        exe = os.path.join(ROOT, "target/ctime")
+        subprocess.run(["cc", "-O2", "-o", exe, os.path.join(ROOT, "scripts/ctime.c"), "-lcrypt", "-ldl"],
+                       check=True)
+        self.proc = subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def us(self, impl, pw, stored, calls):
+        self.proc.stdin.write(f"{impl}\t{calls}\t{pw}\t{stored}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().strip()
+        if line.startswith("error"):
+            return None
+        return float(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def openssl_passwd(flag, salt, pw):
+    """Per-call time of `openssl passwd FLAG -salt SALT -stdin` (OpenSSL's own
+    md5-crypt, apr1 and SHA-crypt, in its command-line tool, not libcrypto):
+    (T(n) - T(1)) / (n - 1), so process start-up cancels out; 7 estimates,
+    their quantiles. Returns (stored hash, quantiles)."""
+    cmd = ["openssl", "passwd", flag, "-salt", salt, "-stdin"]
+
+    def run(n):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, input=(pw + "\n") * n, capture_output=True, text=True, check=True).stdout
+        assert out.count("\n") == n
+        return time.perf_counter() - t, out.split("\n", 1)[0]
+
+    stored = run(1)[1]
+    per_call = run(1)[0]
+    n = int(min(max(1.0 / max(per_call, 1e-6), 50), 5000))
+    est = sorted((run(n)[0] - run(1)[0]) * 1e6 / (n - 1) for _ in range(7))
+    return stored, quantiles(est)
+
+
+def c_families(pw):
+    """(family, stored, rehash extras, [C implementations]) for every family
+    that rehash and libxcrypt (or libsodium) both implement, each hash made
+    by the C library itself."""
+    import ctypes
+    lib = ctypes.CDLL("libcrypt.so.1")
+    lib.crypt_gensalt.restype = ctypes.c_char_p
+    lib.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_int]
+    lib.crypt.restype = ctypes.c_char_p
+    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+
+    def made(prefix, count=0):
+        setting = lib.crypt_gensalt(prefix.encode(), count, None, 0)
+        return lib.crypt(pw.encode(), setting).decode()
+
+    out = [
+        ("bcrypt (`$2b$`, cost 10)", made("$2b$", 10), {}, ["libxcrypt"]),
+        ("bcrypt (`$2a$`, cost 10)", made("$2a$", 10), {}, ["libxcrypt"]),
+        ("bcrypt (`$2y$`, cost 12)", made("$2y$", 12), {}, ["libxcrypt"]),
+        ("md5-crypt (`$1$`)", made("$1$"), {}, ["libxcrypt"]),
+        ("sha256-crypt (5,000 rounds)", made("$5$", 5000), {}, ["libxcrypt"]),
+        ("sha512-crypt (5,000 rounds)", made("$6$", 5000), {}, ["libxcrypt"]),
+        ("sha512-crypt (656,000 rounds)", made("$6$", 656000), {}, ["libxcrypt"]),
+        ("yescrypt (`j9T`: N 4096, r 32)", made("$y$"), {}, ["libxcrypt"]),
+        ("yescrypt (`jDT`: N 65536, r 32)", made("$y$", 7), {}, ["libxcrypt"]),
+        ("sha1-crypt (NetBSD, 40,000 rounds)", made("$sha1", 40000), {}, ["libxcrypt"]),
+        ("Sun MD5 crypt (34,000 rounds)", made("$md5", 34000), {}, ["libxcrypt"]),
+        ("BSDi crypt (5,001 rounds)", made("_", 5001), {}, ["libxcrypt"]),
+        ("DES crypt", made(""), {"scheme": "des_crypt"}, ["libxcrypt"]),
+        ("FreeBSD NT hash (`$3$$`)", made("$3$"), {}, ["libxcrypt"]),
+    ]
+    try:
+        import argon2
+        a = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(pw)
+        out.append(("Argon2id (m 19456, t 2, p 1)", a, {}, ["libsodium"]))
+    except ImportError:
+        print("argon2-cffi missing: no Argon2id row (pip install argon2-cffi)", file=sys.stderr)
+    return out
+
+
+def c_main():
+    """`compare.py --c`: rehash's verify against the fastest C, per family."""
+    pw = "correct horse battery staple"
+    subprocess.run(["cargo", "build", "--release", "-q", "--example", "timings"], cwd=ROOT, check=True)
+    server, ctimer = Server(()), CTimer()
+    repeats = int(os.environ.get("COMPARE_REPEATS", "3"))
+    fams = c_families(pw)
+    results = {}
+    for rep in range(repeats):
+        for fam, stored, extra, impls in fams:
+            row = {"op": fam, "password": pw, "hash": stored, **extra}
+            ours_per = per_sample(server.us(row, 1))
+            impls = [i for i in impls if ctimer.us(i, pw, stored, 1) is not None]
+            per = [per_sample(ctimer.us(i, pw, stored, 1)) for i in impls]
+            ours, theirs = [], [[] for _ in impls]
+            begin = time.perf_counter()
+            while len(ours) < 7 or (time.perf_counter() - begin < 3 and len(ours) < 200):
+                ours.append(server.us(row, ours_per))
+                for i, n, acc in zip(impls, per, theirs):
+                    acc.append(ctimer.us(i, pw, stored, n))
+            for i, acc in zip(impls, theirs):
+                ratios = quantiles([o / t for o, t in zip(ours, acc)])
+                results.setdefault((fam, i), []).append(
+                    (quantiles(ours)["median_us"], quantiles(acc)["median_us"], ratios))
+        print(f"repeat {rep + 1}/{repeats} done", file=sys.stderr)
+    # OpenSSL's `passwd` (unpaired: a process per estimate), where it has the family.
+    ossl = []
+    for fam, flag, salt in [("md5-crypt (`$1$`)", "-1", "F7rLnocF"), ("apr1 (Apache `$apr1$`)", "-apr1", "F7rLnocF"),
+                            ("sha256-crypt (5,000 rounds)", "-5", "J4NPqKjEKcYyyp2k"),
+                            ("sha512-crypt (5,000 rounds)", "-6", "oXWtlk/2jm5bZD0I")]:
+        try:
+            stored, q = openssl_passwd(flag, salt, pw)
+        except (OSError, subprocess.CalledProcessError, AssertionError) as e:
+            print(f"openssl passwd {flag}: {e}", file=sys.stderr)
+            continue
+        row = {"op": fam, "password": pw, "hash": stored}
+        ours = quantiles([server.us(row, per_sample(server.us(row, 1))) for _ in range(15)])
+        ossl.append((fam, ours["median_us"], q["median_us"]))
+    server.close()
+    ctimer.close()
+    med = statistics.median
+    fmt = lambda x: f"{x:.2f} µs" if x < 1000 else f"{x / 1000:.2f} ms"
+    table = ["| family (verify, one core) | rehash | fastest C | C median | ratio rehash / C (p10–p90) |",
+             "|---|---:|---|---:|---:|"]
+    best = {}
+    for (fam, impl), runs in results.items():
+        ours, theirs = med([r[0] for r in runs]), med([r[1] for r in runs])
+        ratio = med([r[2]["median_us"] for r in runs])
+        p10, p90 = med([r[2]["p10_us"] for r in runs]), med([r[2]["p90_us"] for r in runs])
+        if fam not in best or theirs < best[fam][2]:
+            best[fam] = (impl, ours, theirs, ratio, p10, p90)
+    for fam, ours, theirs in ossl:
+        if fam not in best or theirs < best[fam][2]:
+            best[fam] = ("OpenSSL `passwd` (unpaired)", ours, theirs, ours / theirs, None, None)
+    for fam, _, _, _ in fams + [(f, None, None, None) for f, _, _ in ossl]:
+        if fam not in best:
+            continue
+        impl, ours, theirs, ratio, p10, p90 = best.pop(fam)
+        spread = f" ({p10:.2f}–{p90:.2f})" if p10 is not None else ""
+        mark = " ✓" if ratio <= 1.0 else ""
+        table.append(f"| {fam} | {fmt(ours)} | {impl} | {fmt(theirs)} | **{ratio:.2f}**{spread}{mark} |")
+        print(table[-1], file=sys.stderr)
+    ver = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libcrypt1"], capture_output=True,
+                         text=True).stdout or "unknown"
+    section = "\n".join([
+        "<!-- compare-c:begin -->",
+        f"Measured {datetime.date.today().isoformat()} on {machine()}; libxcrypt {ver}; "
+        f"each row the median of {repeats} repeats of paired sampling (rehash and the C library "
+        "alternately, each timed in its own process by a native loop).",
+        "Command: `python3 scripts/compare.py --c`.",
+        "",
+        *table,
+        "<!-- compare-c:end -->",
+    ])
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    text = open(path).read()
+    if "<!-- compare-c:begin -->" not in text:
+        text += "\n## rehash against C, family by family\n\n<!-- compare-c:begin -->\n<!-- compare-c:end -->\n"
+    text = re.sub(r"<!-- compare-c:begin -->.*?<!-- compare-c:end -->", lambda _: section, text, flags=re.S)
+    open(path, "w").write(text)
+    print(f"updated {path}", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    main()
+    c_main() if "--c" in sys.argv[1:] else main()
