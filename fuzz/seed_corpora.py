@@ -154,6 +154,14 @@ def main():
         seeds.append(hashlib.sha512(bytes([n])).digest() * (2 * n + 1))
     write("sha512_core", seeds)
 
+    # bcrypt_core: variant byte, 16 bytes of salt, password (ASCII, high
+    # bytes where `$2a$`/`$2x$` differ, 72 bytes and over).
+    seeds = []
+    for v in range(3):
+        for pw in (b"", b"U*U", b"\xff\xff\xa3", b"\xa3", b"1\xa3345", b"x" * 72, b"\xaa\x55" * 40):
+            seeds.append(bytes([v]) + hashlib.sha256(pw).digest()[:16] + pw)
+    write("bcrypt_core", seeds)
+
 
 if __name__ == "__main__":
     main()

@@ -254,6 +254,41 @@ fn bcrypt_2a_safety_measure_of_crypt_blowfish() {
 }
 
 #[test]
+fn bcrypt_2x_as_crypt_blowfish_before_1_1() {
+    // `$2x$`: crypt_blowfish < 1.1 (PHP < 5.3.7) read key bytes as signed
+    // `char`; libxcrypt still verifies such rows. crypt_blowfish's own test
+    // vectors, each confirmed by libxcrypt 4.4.33's crypt().
+    let salt = "/OK.fbVrR/bpIqNJ5ianF.";
+    // The flag: whether the correct reading (`$2b$`) differs. For
+    // `\xff\xff\xa3` the two readings agree (the case `$2a$`'s flip exists
+    // for); in `\xa3ab` the high byte opens its word, where sign extension
+    // only fills bits shifted out.
+    let x: &[(&[u8], &str, bool)] = &[
+        (b"\xa3", "CE5elHaaO4EbggVDjb8P19RukzXSM3e", true),
+        (b"\xff\xff\xa3", "CE5elHaaO4EbggVDjb8P19RukzXSM3e", false),
+        (b"1\xa3345", "o./n25XVfn6oAPaUvHe.Csk4zRfsYPi", true),
+        (b"\xff\xa3345", "o./n25XVfn6oAPaUvHe.Csk4zRfsYPi", true),
+        (b"\xa3ab", "6IflQkJytoRVc1yuaNtHfiuq.FRlSIS", false),
+    ];
+    for &(pw, sum, differs) in x {
+        // (`assert_valid`'s wrong password flips bit 5 of the first byte,
+        // which the bug may erase: `\xdf\xff\xa3` is `\xff\xff\xa3` under
+        // `$2x$`, the weakness that made it a variant of its own.)
+        let hash = format!("$2x$05${salt}{sum}");
+        assert!(matches!(verify(&hash, pw), Ok(Verification::Valid { .. })), "{hash} {pw:?}");
+        let mut wrong = pw.to_vec();
+        wrong.push(b'!');
+        assert!(matches!(verify(&hash, &wrong), Ok(Verification::Invalid { .. })), "{hash} {wrong:?}");
+        // Under `$2b$` the same checksum is the password's only where the
+        // readings agree.
+        let b = verify(&format!("$2b$05${salt}{sum}"), pw);
+        assert_eq!(matches!(b, Ok(Verification::Invalid { .. })), differs, "{pw:?}");
+    }
+    // On ASCII the bug changes nothing: `$2x$` verifies like `$2b$`.
+    assert_valid("$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", b"U*U", Scheme::Bcrypt);
+}
+
+#[test]
 fn strings_read_anew_wrap_and_verify() {
     // The wrapped form keeps what the legacy string needs: an empty or
     // non-crypt64 salt, a Django 1.0 salt field, a `$3$$` of a UTF-8 password.

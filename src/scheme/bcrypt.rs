@@ -1,6 +1,8 @@
-//! bcrypt (`$2a$`, `$2b$`, `$2y$`), passlib's `bcrypt_sha256` and Django's
-//! `bcrypt$` / `bcrypt_sha256$` wrappers. The Blowfish work is the `bcrypt`
-//! crate's; this module reads the formats and the pre-hashes they mark.
+//! bcrypt (`$2a$`, `$2b$`, `$2x$`, `$2y$`), passlib's `bcrypt_sha256` and
+//! Django's `bcrypt$` / `bcrypt_sha256$` wrappers. The EksBlowfish work is
+//! the `rehash-bcrypt` core's (crypt_blowfish's reading of each variant's
+//! key, tested against libxcrypt and the `bcrypt` crate); this module reads
+//! the formats and the pre-hashes they mark.
 //!
 //! Truncation: the systems that wrote these strings (OpenBSD, crypt_blowfish,
 //! PHP, python bcrypt < 5) use the first 72 bytes of the password and ignore
@@ -9,8 +11,9 @@
 
 use base64ct::{Base64, Encoding as _};
 use hmac::{Hmac, KeyInit, Mac};
+use rehash_bcrypt::Variant;
 use sha2::{Digest as _, Sha256, Sha384};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use std::borrow::Cow;
 
@@ -41,6 +44,8 @@ enum PreHash {
 
 pub(crate) struct Parsed {
     scheme: Scheme,
+    /// How the key bytes become Blowfish words (from `$2a$`/`$2x$`/…).
+    variant: Variant,
     cost: u32,
     salt: [u8; 16],
     salt_text: String,
@@ -92,13 +97,14 @@ impl Parsed {
         if empty != Some("") || f.next().is_some() {
             return Err(Error::malformed(scheme, "field layout"));
         }
-        match variant {
-            Some("2a" | "2b" | "2y") => {}
-            Some("2x") => {
-                return Err(Error::Unsupported { scheme, what: "$2x$ (crypt_blowfish's sign-extension bug)" })
-            }
+        let variant = match variant {
+            Some("2b" | "2y") => Variant::B,
+            Some("2a") => Variant::A,
+            // crypt_blowfish before 1.1 (PHP before 5.3.7) with the
+            // sign-extension bug, as libxcrypt still verifies it.
+            Some("2x") => Variant::X,
             _ => return Err(Error::malformed(scheme, "variant")),
-        }
+        };
         let cost = parse_two_digit_cost(scheme, cost.unwrap_or_default())?;
         let rest = rest.ok_or(Error::malformed(scheme, "missing salt"))?;
         let (salt, checksum) = (rest.get(..22).unwrap_or_default(), rest.get(22..).unwrap_or_default());
@@ -113,6 +119,7 @@ impl Parsed {
         let head = format!("{wrapper}{}", s.get(..s.len() - 31).unwrap_or_default());
         Ok(Parsed {
             scheme,
+            variant,
             cost,
             salt: salt_b,
             salt_text: salt.to_owned(),
@@ -184,6 +191,8 @@ impl Parsed {
         let head = s.get(..s.len() - 31).unwrap_or_default().to_owned();
         Ok(Parsed {
             scheme,
+            // The key is a base64 pre-hash: ASCII, read alike by every variant.
+            variant: Variant::B,
             cost,
             salt: salt_b,
             salt_text: salt.to_owned(),
@@ -233,106 +242,27 @@ impl Family for Parsed {
                 k
             }
         };
-        // Only a password itself (and a site secret after it) can hold bytes
-        // >= 0x80 (the pre-hashes are ASCII).
-        if matches!(self.prehash, PreHash::None | PreHash::Suffix) && self.head.contains("$2a$") {
-            if let Some(flipped) = crypt_blowfish_2a_safety(&key, self.cost, self.salt) {
-                return Ok(Zeroizing::new(flipped.to_vec()));
-            }
-        }
-        let got = raw_bcrypt(&key, self.cost, self.salt, self.scheme)?;
+        // The pre-hashes are ASCII, on which every variant reads the same; a
+        // password itself (and a site secret after it) is read as the
+        // string's variant says.
+        let got = raw_bcrypt(&key, self.cost, self.salt, self.variant);
         Ok(Zeroizing::new(got.to_vec()))
     }
 }
 
-/// The 23-byte bcrypt checksum of `password` (first 72 bytes) — the crate's
-/// Blowfish, our formatting.
-fn raw_bcrypt(password: &[u8], cost: u32, salt: [u8; 16], scheme: Scheme) -> Result<Zeroizing<[u8; 23]>> {
-    let parts = bcrypt::hash_with_salt(password, cost, salt)
-        .map_err(|_| Error::malformed(scheme, "rejected by bcrypt"))?;
-    // The crate exposes the checksum only inside the formatted string.
-    let text = Zeroizing::new(parts.format_for_version(bcrypt::Version::TwoB));
-    let tail = text.get(29..).unwrap_or_default();
-    let bytes = bcrypt64_decode(tail).ok_or(Error::malformed(scheme, "bcrypt output"))?;
-    let arr: [u8; 23] = bytes.try_into().map_err(|_| Error::malformed(scheme, "bcrypt output"))?;
-    Ok(Zeroizing::new(arr))
-}
-
-/// crypt_blowfish's `$2a$` safety measure (crypt_blowfish 1.1+, hence
-/// libxcrypt and PHP >= 5.3.7; `BF_set_key` with the `$2a$` flags): the key
-/// is read both correctly and with the pre-2011 sign-extension bug of `$2x$`.
-/// When a byte >= 0x80 stands in place 2, 3 or 4 of a 32-bit key word (where
-/// the bug would sign-extend it) and yet both readings give the same 18
-/// words, bit 16 of the first initial subkey is flipped, so that such a
-/// password's `$2a$` hash is neither its `$2b$` nor its `$2x$` hash. Those are
-/// rare passwords (each such byte preceded in its word by `0xFF` bytes only,
-/// e.g. `FF FF A3`); for them this returns the checksum crypt_blowfish
-/// computes, and `None` for every other key (the plain bcrypt is right).
-/// The key bytes are the ones [`raw_bcrypt`] uses: the first 72 password
-/// bytes, then a NUL when shorter, repeated.
-#[allow(clippy::cast_possible_wrap, clippy::cast_sign_loss)]
-fn crypt_blowfish_2a_safety(password: &[u8], cost: u32, salt: [u8; 16]) -> Option<Zeroizing<[u8; 23]>> {
-    let mut cycle = Zeroizing::new(password.get(..72).unwrap_or(password).to_vec());
-    if cycle.len() < 72 {
-        cycle.push(0);
-    }
-    let (mut sign, mut diff, mut pos) = (0u32, 0u32, 0usize);
-    let mut words = Zeroizing::new([0u32; 18]);
-    for w in words.iter_mut() {
-        let (mut correct, mut buggy) = (0u32, 0u32);
-        for j in 0..4 {
-            let c = cycle.get(pos % cycle.len()).copied().unwrap_or(0);
-            pos += 1;
-            correct = (correct << 8) | u32::from(c);
-            buggy = (buggy << 8) | (c as i8 as i32 as u32);
-            if j > 0 {
-                sign |= buggy & 0x80;
-            }
-        }
-        diff |= correct ^ buggy;
-        *w = correct;
-    }
-    diff |= diff >> 16;
-    diff &= 0xffff;
-    diff += 0xffff; // bit 16 set iff the readings differed
-    if (sign << 9) & !diff & 0x10000 == 0 {
-        return None;
-    }
-    // The first expansion uses the words with bit 16 of P[0]'s key flipped;
-    // every later one the key itself, as `BF_crypt` does.
-    let mut first = Zeroizing::new([0u8; 72]);
-    for (i, (chunk, w)) in first.chunks_exact_mut(4).zip(words.iter()).enumerate() {
-        let w = if i == 0 { w ^ 0x10000 } else { *w };
-        chunk.copy_from_slice(&w.to_be_bytes());
-    }
-    let mut state = blowfish::Blowfish::bc_init_state();
-    state.salted_expand_key(&salt, first.as_slice());
-    for _ in 0..1u64 << cost {
-        state.bc_expand_key(&cycle);
-        state.bc_expand_key(&salt);
-    }
-    // "OrpheanBeholderScryDoubt", encrypted 64 times.
-    let mut ctext = [0x4f72_7068, 0x6561_6e42, 0x6568_6f6c, 0x6465_7253, 0x6372_7944, 0x6f75_6274];
+/// The 23-byte bcrypt checksum of `password` (first 72 bytes) under
+/// `variant`. `cost` was checked against the ceilings (and is ≤ 31).
+fn raw_bcrypt(password: &[u8], cost: u32, salt: [u8; 16], variant: Variant) -> Zeroizing<[u8; 23]> {
+    let mut full = rehash_bcrypt::bcrypt(password, &salt, cost, variant);
     let mut out = Zeroizing::new([0u8; 23]);
-    for (i, pair) in ctext.chunks_exact_mut(2).enumerate() {
-        let mut lr = [pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)];
-        for _ in 0..64 {
-            lr = state.bc_encrypt(lr);
-        }
-        pair.copy_from_slice(&lr);
-        let bytes = [lr[0].to_be_bytes(), lr[1].to_be_bytes()].concat();
-        for (k, b) in bytes.into_iter().enumerate() {
-            if let Some(slot) = out.get_mut(8 * i + k) {
-                *slot = b;
-            }
-        }
-    }
-    Some(out)
+    out.copy_from_slice(&full[..23]);
+    full.zeroize();
+    out
 }
 
 /// A new `$2b$` string. The caller has refused passwords over 72 bytes.
 pub(crate) fn hash_2b(password: &[u8], cost: u32, salt: [u8; 16]) -> Result<String> {
-    let c = raw_bcrypt(password, cost, salt, Scheme::Bcrypt)?;
+    let c = raw_bcrypt(password, cost, salt, Variant::B);
     let salt_text = bcrypt64_encode(&salt);
     Ok(format!("$2b${cost:02}${}{}", salt_text, bcrypt64_encode(c.as_slice())))
 }
@@ -351,7 +281,7 @@ fn b64_hmac<M: Mac + KeyInit>(key: &[u8], password: &[u8], scheme: Scheme) -> Re
 pub(crate) fn hash_bcrypt_sha256(password: &[u8], cost: u32, salt: [u8; 16]) -> Result<String> {
     let salt_text = bcrypt64_encode(&salt);
     let key = b64_hmac::<Hmac<Sha256>>(salt_text.as_bytes(), password, Scheme::BcryptSha256)?;
-    let c = raw_bcrypt(&key, cost, salt, Scheme::BcryptSha256)?;
+    let c = raw_bcrypt(&key, cost, salt, Variant::B);
     Ok(format!("$bcrypt-sha256$v=2,t=2b,r={cost}${salt_text}${}", bcrypt64_encode(c.as_slice())))
 }
 

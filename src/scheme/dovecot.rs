@@ -526,11 +526,14 @@ mod tests {
             "{ARGON2I}$argon2id$v=19$m=65536,t=3,p=1$FuZF1Svh2Pp6LZbPKbzVQw$2yGDVl75Q+PCTed3ANV1Lpz4YdlGBGatOt8HtuSpV4M".to_owned(),
             "{ARGON2ID}$argon2id$v=16$m=65536,t=3,p=1$FuZF1Svh2Pp6LZbPKbzVQw$2yGDVl75Q+PCTed3ANV1Lpz4YdlGBGatOt8HtuSpV4M".to_owned(),
             "{ARGON2ID}$argon2id$v=19$m=65536,t=3,p=1,keyid=azE$FuZF1Svh2Pp6LZbPKbzVQw$2yGDVl75Q+PCTed3ANV1Lpz4YdlGBGatOt8HtuSpV4M".to_owned(),
-            "{BLF-CRYPT}$2x$05$3V4XcRX4p65ir1u2n0WJBO.kWCos8IRnc8Ho34ovkaojfl8rr.0FK".to_owned(),
             "{BLF-CRYPT}".to_owned(),
         ] {
             assert!(scheme(&bad).is_err(), "{bad}");
         }
+        // Dovecot verifies `{BLF-CRYPT}` with the system's crypt(), which
+        // takes crypt_blowfish's `$2x$` too, as rehash's bcrypt does.
+        let x = "{BLF-CRYPT}$2x$05$3V4XcRX4p65ir1u2n0WJBO.kWCos8IRnc8Ho34ovkaojfl8rr.0FK";
+        assert_eq!(scheme(x), Ok(Some(Scheme::DovecotBlfCrypt)));
         // A lock inside stays a lock.
         assert_eq!(scheme(&format!("{{MD5-CRYPT}}!{md5crypt}")), Ok(Some(Scheme::Disabled)));
     }

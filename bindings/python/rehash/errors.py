@@ -68,8 +68,9 @@ class ParameterOutOfRangeError(RehashError):
 
 
 class UnsupportedHashError(RehashError):
-    """A recognised family in a variant rehash does not verify (bcrypt's
-    ``$2x$`` with 8-bit passwords), or an operation a string does not allow
+    """A recognised family in a variant rehash does not verify (e.g. a
+    Keycloak credential whose algorithm is not PBKDF2, a Shiro digest
+    other than MD5/SHA), or an operation a string does not allow
     (wrapping a wrapped string)."""
 
 
