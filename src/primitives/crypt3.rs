@@ -156,6 +156,45 @@ const fn permute(input: u64, width: u32, table: &[u8]) -> u64 {
     out
 }
 
+/// A bit permutation of a `width`-bit input precomputed per input byte:
+/// entry `[i][v]` is the permutation of byte value `v` standing in byte `i`
+/// (most significant first), so a permutation costs one lookup per input
+/// byte instead of a shift and a mask per output bit (the key schedule runs
+/// PC2 sixteen times per DES key).
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
+const fn byte_tables<const N: usize>(width: u32, table: &[u8]) -> [[u64; 256]; N] {
+    let mut t = [[0u64; 256]; N];
+    let mut i = 0;
+    while i < N {
+        let mut v = 0;
+        while v < 256 {
+            t[i][v] = permute((v as u64) << (width - 8 * (i as u32 + 1)), width, table);
+            v += 1;
+        }
+        i += 1;
+    }
+    t
+}
+
+/// [`permute`] through the tables [`byte_tables`] made for it.
+// The index is masked to the table's size (or, in const fns, a compile-time
+// table walk): it cannot be out of bounds.
+#[allow(clippy::indexing_slicing)]
+fn permute_bytes<const N: usize>(t: &[[u64; 256]; N], width: u32, input: u64) -> u64 {
+    let mut out = 0;
+    for (i, ti) in (0u32..).zip(t.iter()) {
+        out |= ti[((input >> (width - 8 * (i + 1))) & 0xff) as usize];
+    }
+    out
+}
+
+static PC1_BYTES: [[u64; 256]; 8] = byte_tables(64, &PC1);
+static PC2_BYTES: [[u64; 256]; 7] = byte_tables(56, &PC2);
+static IP_BYTES: [[u64; 256]; 8] = byte_tables(64, &IP);
+static FP_BYTES: [[u64; 256]; 8] = byte_tables(64, &FP);
+
 // The index is masked to the table's size (or, in const fns, a compile-time
 // table walk): it cannot be out of bounds.
 #[allow(clippy::indexing_slicing)]
@@ -195,13 +234,13 @@ type Schedule = [(u32, u32); 16];
 
 fn key_schedule(key: u64) -> Schedule {
     const MASK28: u32 = 0x0FFF_FFFF;
-    let cd = permute(key, 64, &PC1);
+    let cd = permute_bytes(&PC1_BYTES, 64, key);
     let (mut c, mut d) = ((cd >> 28) as u32, cd as u32 & MASK28);
     let mut ks = [(0, 0); 16];
     for (k, s) in ks.iter_mut().zip(SHIFTS) {
         c = ((c << s) | (c >> (28 - s))) & MASK28;
         d = ((d << s) | (d >> (28 - s))) & MASK28;
-        let sub = permute((u64::from(c) << 28) | u64::from(d), 56, &PC2);
+        let sub = permute_bytes(&PC2_BYTES, 56, (u64::from(c) << 28) | u64::from(d));
         *k = ((sub >> 24) as u32, sub as u32 & 0xFF_FFFF);
     }
     ks
@@ -247,15 +286,15 @@ fn des_iterate(ks: &Schedule, saltbits: u32, mut l: u32, mut r: u32, count: u32)
 }
 
 fn des_encrypt(ks: &Schedule, block: u64) -> u64 {
-    let ip = permute(block, 64, &IP);
-    permute(des_iterate(ks, 0, (ip >> 32) as u32, ip as u32, 1), 64, &FP)
+    let ip = permute_bytes(&IP_BYTES, 64, block);
+    permute_bytes(&FP_BYTES, 64, des_iterate(ks, 0, (ip >> 32) as u32, ip as u32, 1))
 }
 
 /// The crypt(3) core: encrypt zero `count` times under `key`, salted.
 fn des_crypt_block(key: u64, salt: u32, count: u32) -> u64 {
     // Salt bit i (LSB first) controls E bit i counted from the MSB of a 24-bit half.
     let saltbits = salt.reverse_bits() >> 8;
-    permute(des_iterate(&key_schedule(key), saltbits, 0, 0, count), 64, &FP)
+    permute_bytes(&FP_BYTES, 64, des_iterate(&key_schedule(key), saltbits, 0, 0, count))
 }
 
 /// Up to 8 password bytes as a DES key: 7 bits each, the parity slot left zero.
@@ -720,6 +759,16 @@ mod tests {
             assert!(seen.iter().all(|&s| s), "S-box row is not a permutation");
         }
         assert_eq!(permute(permute(0x0123_4567_89AB_CDEF, 64, &IP), 64, &FP), 0x0123_4567_89AB_CDEF);
+        // The byte tables are the permutations they stand for.
+        let mut x = 0x0123_4567_89AB_CDEFu64;
+        for _ in 0..64 {
+            assert_eq!(permute_bytes(&IP_BYTES, 64, x), permute(x, 64, &IP));
+            assert_eq!(permute_bytes(&FP_BYTES, 64, x), permute(x, 64, &FP));
+            assert_eq!(permute_bytes(&PC1_BYTES, 64, x), permute(x, 64, &PC1));
+            let y = x >> 8;
+            assert_eq!(permute_bytes(&PC2_BYTES, 56, y), permute(y, 56, &PC2));
+            x = x.rotate_left(7).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555;
+        }
     }
 
     #[test]
