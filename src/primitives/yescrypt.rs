@@ -146,7 +146,7 @@ struct Sboxes<'a> {
     s0: &'a mut Sbox,
     s1: &'a mut Sbox,
     s2: &'a mut Sbox,
-    /// Next S2 entry to write (0..256).
+    /// Which 16-entry slice of S2 the next pwxform writes (0..16).
     w: usize,
 }
 
@@ -159,37 +159,45 @@ fn sboxes(subs: &mut [Sub]) -> Option<Sboxes<'_>> {
     Some(Sboxes { s0: s0.try_into().ok()?, s1: s1.try_into().ok()?, s2: s2.try_into().ok()?, w: 0 })
 }
 
-/// pwxform (yescrypt's parallel wide transformation) of one sub-block: 6
-/// rounds over 4 gathered lanes of 2 × 64 bits, then the S-box rotation.
-// Every index is a constant below 8 or masked to 0xff in a 256-entry array:
-// none can be out of bounds, and the compiler drops the checks.
+/// One pwxform round: for each of the 4 gathered 128-bit lanes, each 64-bit
+/// half becomes hi·lo + S0[i0] ^ S1[i1], with i0 and i1 bits 4..12 of the
+/// lane's first low and high 32-bit words.
+// Every index is a constant below 8, or masked to 12 bits and divided by 16
+// into a 256-entry array: none can be out of bounds, and the compiler drops
+// the checks.
 #[allow(clippy::indexing_slicing)]
 #[inline(always)]
+fn pwx_round(x: &mut Sub, s0: &Sbox, s1: &Sbox) {
+    for j in 0..4 {
+        let (a, b) = (x[2 * j], x[2 * j + 1]);
+        // `& 0xff0` then `/ 16`, rather than `>> 4 & 0xff`, so the masked
+        // value is already the entry's byte offset.
+        let p0 = &s0[(a as usize & 0xff0) >> 4];
+        let p1 = &s1[((a >> 32) as usize & 0xff0) >> 4];
+        x[2 * j] = ((a >> 32).wrapping_mul(a & 0xffff_ffff).wrapping_add(p0[0])) ^ p1[0];
+        x[2 * j + 1] = ((b >> 32).wrapping_mul(b & 0xffff_ffff).wrapping_add(p0[1])) ^ p1[1];
+    }
+}
+
+/// pwxform (yescrypt's parallel wide transformation) of one sub-block: 6
+/// rounds, the middle four of which also write their output into S2, then
+/// the S-box rotation.
+#[inline(always)]
 fn pwxform(x: &mut Sub, s: &mut Sboxes<'_>) {
-    let (s0, s1, s2) = (&*s.s0, &*s.s1, &mut *s.s2);
-    let mut w = s.w;
-    for round in 0..6 {
-        for j in 0..4 {
-            let (a, b) = (x[2 * j], x[2 * j + 1]);
-            // The S-box entries come from the low and high 32 bits of the
-            // gather's first lane, bits 4..12 of each.
-            let p0 = &s0[(a as usize >> 4) & 0xff];
-            let p1 = &s1[((a >> 36) as usize) & 0xff];
-            let a = ((a >> 32).wrapping_mul(a & 0xffff_ffff).wrapping_add(p0[0])) ^ p1[0];
-            let b = ((b >> 32).wrapping_mul(b & 0xffff_ffff).wrapping_add(p0[1])) ^ p1[1];
-            x[2 * j] = a;
-            x[2 * j + 1] = b;
-            // Rounds 1..=4 also write their output into S2 (4 × 4 entries
-            // per call, so `w` never wraps inside one).
-            if round != 0 && round != 5 {
-                s2[(w + j) & 0xff] = [a, b];
-            }
-        }
-        if round != 0 && round != 5 {
-            w += 4;
+    let (s0, s1) = (&*s.s0, &*s.s1);
+    // S2 as 64 slots of one round's output (4 entries); this call writes
+    // slots 4w..4w + 4, so the position wraps only between calls.
+    let (slots, _) = s.s2.as_chunks_mut::<4>();
+    let base = (s.w & 0xf) * 4;
+    pwx_round(x, s0, s1);
+    for k in 0..4 {
+        pwx_round(x, s0, s1);
+        if let Some(slot) = slots.get_mut(base + k) {
+            *slot = [[x[0], x[1]], [x[2], x[3]], [x[4], x[5]], [x[6], x[7]]];
         }
     }
-    s.w = w & 0xff;
+    pwx_round(x, s0, s1);
+    s.w = (s.w + 1) & 0xf;
     // (S0, S1, S2) <- (S2, S0, S1).
     core::mem::swap(&mut s.s0, &mut s.s2);
     core::mem::swap(&mut s.s1, &mut s.s2);
