@@ -154,6 +154,15 @@ def main():
         seeds.append(hashlib.sha512(bytes([n])).digest() * (2 * n + 1))
     write("sha512_core", seeds)
 
+    # yescrypt_core: header (flavor, log2 N - 1, r - 1, p - 1, t, salt length), salt, password.
+    seeds = []
+    for mode in range(3):
+        for p in range(4):
+            head = bytes([mode, 3 + p, 1 + 2 * p, p, p % 4, 16])
+            seeds.append(head + hashlib.sha256(head).digest()[:16] + b"correct horse battery staple")
+    seeds.append(bytes([2, 7, 7, 0, 0, 0]))
+    write("yescrypt_core", seeds)
+
 
 if __name__ == "__main__":
     main()
