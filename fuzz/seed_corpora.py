@@ -162,6 +162,15 @@ def main():
             seeds.append(bytes([v]) + hashlib.sha256(pw).digest()[:16] + pw)
     write("bcrypt_core", seeds)
 
+    # yescrypt_core: header (flavor, log2 N - 1, r - 1, p - 1, t, salt length), salt, password.
+    seeds = []
+    for mode in range(3):
+        for p in range(4):
+            head = bytes([mode, 3 + p, 1 + 2 * p, p, p % 4, 16])
+            seeds.append(head + hashlib.sha256(head).digest()[:16] + b"correct horse battery staple")
+    seeds.append(bytes([2, 7, 7, 0, 0, 0]))
+    write("yescrypt_core", seeds)
+
 
 if __name__ == "__main__":
     main()

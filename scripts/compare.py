@@ -411,7 +411,7 @@ def c_families(pw):
         ("sha512-crypt (5,000 rounds)", made("$6$", 5000), {}, ["libxcrypt"]),
         ("sha512-crypt (656,000 rounds)", made("$6$", 656000), {}, ["libxcrypt"]),
         ("yescrypt (`j9T`: N 4096, r 32)", made("$y$"), {}, ["libxcrypt"]),
-        ("yescrypt (`jDT`: N 65536, r 32)", made("$y$", 7), {}, ["libxcrypt"]),
+        ("yescrypt (`jBT`: N 16384, r 32)", made("$y$", 7), {}, ["libxcrypt"]),
         ("sha1-crypt (NetBSD, 40,000 rounds)", made("$sha1", 40000), {}, ["libxcrypt"]),
         ("Sun MD5 crypt (34,000 rounds)", made("$md5", 34000), {}, ["libxcrypt"]),
         ("BSDi crypt (5,001 rounds)", made("_", 5001), {}, ["libxcrypt"]),

@@ -8,3 +8,4 @@ pub(crate) mod plain;
 pub(crate) mod prf;
 pub(crate) mod scrypt;
 pub(crate) mod sha_crypt;
+pub(crate) mod yescrypt;

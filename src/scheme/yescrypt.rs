@@ -1,5 +1,7 @@
-//! yescrypt (`$y$`, libxcrypt's default on Debian and Fedora): the
-//! `yescrypt` crate does the work; parameters are checked first.
+//! yescrypt (`$y$`, libxcrypt's default on Debian and Fedora): rehash's own
+//! core (src/primitives/yescrypt.rs: pooled, wiped memory; tested against the
+//! `yescrypt` crate and libxcrypt's hashes) does the work, after the
+//! parameters pass the ceilings.
 
 use std::borrow::Cow;
 
@@ -12,14 +14,12 @@ use crate::catalogue::{Identified, Params, Scheme};
 use crate::ceilings::Ceilings;
 use crate::encoding::is_crypt64;
 use crate::error::{Error, Result};
+use crate::primitives::yescrypt as core_kdf;
 
 /// `$y$params$salt$hash`.
 pub(crate) struct Yescrypt<'a> {
     s: &'a str,
-    log_n: u8,
-    r: u32,
-    p: u32,
-    params: yescrypt::Params,
+    params: core_kdf::Params,
     salt: Vec<u8>,
     expected: Vec<u8>,
 }
@@ -34,38 +34,34 @@ impl<'a> Yescrypt<'a> {
         if f.next().is_some() || !is_crypt64(salt) || hash.len() != 43 || !is_crypt64(hash) {
             return Err(Error::malformed(sch, "fields"));
         }
-        let parsed: yescrypt::Params = params.parse().map_err(|_| Error::malformed(sch, "parameters"))?;
-        let n = parsed.n();
-        if !n.is_power_of_two() || n < 2 {
-            return Err(Error::malformed(sch, "N must be a power of two"));
-        }
-        let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| Error::malformed(sch, "N"))?;
-        let (r, p) = (parsed.r(), parsed.p());
+        // Exactly the settings the `yescrypt` crate accepts (the core's tests
+        // hold the two decoders to each other).
+        let params = core_kdf::Params::decode(params).ok_or(Error::malformed(sch, "parameters"))?;
         let salt = Base64ShaCrypt::decode_vec(salt).map_err(|_| Error::malformed(sch, "salt encoding"))?;
         let expected = Base64ShaCrypt::decode_vec(hash)
             .ok()
             .filter(|h| h.len() == 32)
             .ok_or(Error::malformed(sch, "hash encoding"))?;
-        Ok(Yescrypt { s, log_n, r, p, params: parsed, salt, expected })
+        Ok(Yescrypt { s, params, salt, expected })
     }
 }
 
 impl Family for Yescrypt<'_> {
     fn identified(&self) -> Identified {
-        Identified::new(Scheme::Yescrypt, Params::Yescrypt { log_n: self.log_n, r: self.r, p: self.p })
+        let core_kdf::Params { log_n, r, p, .. } = self.params;
+        Identified::new(Scheme::Yescrypt, Params::Yescrypt { log_n, r, p })
     }
 
     fn check(&self, c: &Ceilings) -> Result<()> {
-        c.parallelism(Scheme::Yescrypt, u64::from(self.p))?;
-        let bytes = 128u128 * (1u128 << self.log_n) * u128::from(self.r);
+        c.parallelism(Scheme::Yescrypt, u64::from(self.params.p))?;
+        let bytes = 128u128 * (1u128 << self.params.log_n) * u128::from(self.params.r);
         c.memory_bytes(Scheme::Yescrypt, bytes)
     }
 
     fn derive(&self, password: &[u8], _kdf: Kdf<'_>) -> Result<Zeroizing<Vec<u8>>> {
-        let mut out = Zeroizing::new(vec![0u8; 32]);
-        yescrypt::yescrypt(password, &self.salt, &self.params, &mut out)
-            .map_err(|_| Error::malformed(Scheme::Yescrypt, "parameters rejected by yescrypt"))?;
-        Ok(out)
+        let mut out = Zeroizing::new([0u8; 32]);
+        core_kdf::yescrypt(password, &self.salt, &self.params, &mut out);
+        Ok(Zeroizing::new(out.to_vec()))
     }
 
     fn expected(&self) -> Cow<'_, [u8]> {
@@ -85,7 +81,7 @@ mod tests {
     fn yescrypt_params_of_debian_default() {
         // `j9T`: flavor j, N = 2^12, r = 32.
         let y = Yescrypt::parse("$y$j9T$rY7B4.J/oqqBijSi3Kg8c0$XoBTmffDpNVJPt0ULPAJC4kPklgMLIc78O5z41kvAA5");
-        let y = y.ok().map(|y| (y.log_n, y.r, y.p));
+        let y = y.ok().map(|y| (y.params.log_n, y.params.r, y.params.p));
         assert_eq!(y, Some((12, 32, 1)));
     }
 }
