@@ -12,7 +12,8 @@ pub struct Ceilings {
     /// Largest memory a memory-hard verify (Argon2, scrypt, yescrypt) may use,
     /// in KiB. Default 262,144 (256 MiB).
     pub memory_kib: u64,
-    /// Largest Argon2 pass count `t`. Default 16.
+    /// Largest time cost `t`: Argon2's pass count and yescrypt's time factor
+    /// (which multiplies its work over the same memory). Default 16.
     pub argon2_passes: u32,
     /// Largest parallelism (`p` of Argon2, scrypt, yescrypt). Default 16.
     pub parallelism: u32,

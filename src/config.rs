@@ -30,7 +30,7 @@
 //!
 //! [ceilings]               # refuse stored parameters above these, before any work
 //! memory_kib = 262144
-//! argon2_passes = 16
+//! argon2_passes = 16      # Argon2 passes and yescrypt time factor t
 //! parallelism = 16
 //! bcrypt_cost = 16
 //! iterations = 10000000

@@ -54,6 +54,12 @@ impl Family for Yescrypt<'_> {
 
     fn check(&self, c: &Ceilings) -> Result<()> {
         c.parallelism(Scheme::Yescrypt, u64::from(self.params.p))?;
+        // yescrypt's time factor t multiplies the work over the same memory,
+        // as Argon2's passes do (t ≥ 2 runs SMix2 N·(t − 1) more times): one
+        // ceiling for both, or a hostile `$y$j9T/zzzzzz$…` (t ≈ 2^30) runs forever.
+        if self.params.t > c.argon2_passes {
+            return Err(Error::too_big(Scheme::Yescrypt, "t", self.params.t.into(), c.argon2_passes.into()));
+        }
         let bytes = 128u128 * (1u128 << self.params.log_n) * u128::from(self.params.r);
         c.memory_bytes(Scheme::Yescrypt, bytes)
     }
@@ -83,5 +89,21 @@ mod tests {
         let y = Yescrypt::parse("$y$j9T$rY7B4.J/oqqBijSi3Kg8c0$XoBTmffDpNVJPt0ULPAJC4kPklgMLIc78O5z41kvAA5");
         let y = y.ok().map(|y| (y.params.log_n, y.params.r, y.params.p));
         assert_eq!(y, Some((12, 32, 1)));
+    }
+
+    /// The time factor is checked before any work: `/` says a t field
+    /// follows, `E` is t = 17 (one over the default ceiling), `D` t = 16,
+    /// and `zzzzzz` a t past 2^30, which would otherwise run for weeks.
+    #[test]
+    fn time_factor_has_a_ceiling() {
+        let tail = "$LdJMENpBABJJ3hIHjB1Bi.$mRGERvP8XWC7Sz98RQ.lClFFXWuBy7yfkyiWU8fYrJ2";
+        let c = Ceilings::default();
+        let t = |field: &str| {
+            Yescrypt::parse(&format!("$y$j75/{field}{tail}")).map(|y| (y.params.t, y.check(&c)))
+        };
+        assert!(matches!(t("."), Ok((1, Ok(())))));
+        assert!(matches!(t("D"), Ok((16, Ok(())))));
+        assert!(matches!(t("E"), Ok((17, Err(Error::ParameterOutOfRange { .. })))));
+        assert!(matches!(t("zzzzzz"), Ok((big, Err(Error::ParameterOutOfRange { .. }))) if big > 1 << 30));
     }
 }
