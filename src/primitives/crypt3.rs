@@ -479,9 +479,10 @@ fn sun_md5_crypt_digest(password: &[u8], salt_string: &[u8], rounds: u32) -> [u8
                     let mut msg = Vec::with_capacity(16 + hamlet.len() + dec.len() + 72);
                     msg.extend_from_slice(&[0; 16]);
                     msg.extend_from_slice(hamlet);
+                    let at = msg.len();
                     msg.extend_from_slice(dec);
                     pad(&mut msg);
-                    Plan::new(&msg, 0)
+                    Plan::with_field(&msg, 0, at..at + dec.len())
                 };
                 let (_, heads, tails) = slot.insert((dec.len(), layout(HAMLET), layout(&[])));
                 (heads, tails)

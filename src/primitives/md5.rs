@@ -48,116 +48,164 @@ static K: [u32; 64] = [
 /// but `$b` is summed first (`pre`), so the late `$b` meets one or two
 /// logic operations, one add, the rotate and the final add.
 macro_rules! step {
-    (F, $a:ident, $b:ident, $c:ident, $d:ident, $m:expr, $k:expr, $s:expr) => {{
-        let pre = $a.wrapping_add($k).wrapping_add($m);
+    (F, $a:ident, $b:ident, $c:ident, $d:ident, $km:expr, $s:expr) => {{
+        let pre = $a.wrapping_add($km);
         let cd = $c ^ $d;
         let f = (cd & $b) ^ $d;
         $a = pre.wrapping_add(f).rotate_left($s).wrapping_add($b);
     }};
-    (G, $a:ident, $b:ident, $c:ident, $d:ident, $m:expr, $k:expr, $s:expr) => {{
+    (G, $a:ident, $b:ident, $c:ident, $d:ident, $km:expr, $s:expr) => {{
         // (b & d) | (c & !d): the two masks are disjoint, so `|` is `+`,
         // and the half without `b` joins the early sum.
-        let pre = $a.wrapping_add($k).wrapping_add($m).wrapping_add($c & !$d);
+        let pre = $a.wrapping_add($km).wrapping_add($c & !$d);
         $a = pre.wrapping_add($b & $d).rotate_left($s).wrapping_add($b);
     }};
-    (H, $a:ident, $b:ident, $c:ident, $d:ident, $m:expr, $k:expr, $s:expr) => {{
-        let pre = $a.wrapping_add($k).wrapping_add($m);
+    (H, $a:ident, $b:ident, $c:ident, $d:ident, $km:expr, $s:expr) => {{
+        let pre = $a.wrapping_add($km);
         let cd = $c ^ $d;
         $a = pre.wrapping_add(cd ^ $b).rotate_left($s).wrapping_add($b);
     }};
-    (I, $a:ident, $b:ident, $c:ident, $d:ident, $m:expr, $k:expr, $s:expr) => {{
-        let pre = $a.wrapping_add($k).wrapping_add($m);
+    (I, $a:ident, $b:ident, $c:ident, $d:ident, $km:expr, $s:expr) => {{
+        let pre = $a.wrapping_add($km);
         let nd = !$d;
         $a = pre.wrapping_add(($b | nd) ^ $c).rotate_left($s).wrapping_add($b);
     }};
 }
 
+/// MD5's 64 steps on `$state`, `$km!(i, g)` giving step i's `K[i] + M[g]`
+/// (g the message word RFC 1321 assigns to step i), then the feed-forward.
+// Fully unrolled: the step functions, rotations and indices are constants,
+// so every index is a literal into a fixed-size array (no bounds checks).
+macro_rules! md5_steps {
+    ($state:ident, $km:ident) => {{
+        let [mut a, mut b, mut c, mut d] = *$state;
+        step!(F, a, b, c, d, $km!(0, 0), 7);
+        step!(F, d, a, b, c, $km!(1, 1), 12);
+        step!(F, c, d, a, b, $km!(2, 2), 17);
+        step!(F, b, c, d, a, $km!(3, 3), 22);
+        step!(F, a, b, c, d, $km!(4, 4), 7);
+        step!(F, d, a, b, c, $km!(5, 5), 12);
+        step!(F, c, d, a, b, $km!(6, 6), 17);
+        step!(F, b, c, d, a, $km!(7, 7), 22);
+        step!(F, a, b, c, d, $km!(8, 8), 7);
+        step!(F, d, a, b, c, $km!(9, 9), 12);
+        step!(F, c, d, a, b, $km!(10, 10), 17);
+        step!(F, b, c, d, a, $km!(11, 11), 22);
+        step!(F, a, b, c, d, $km!(12, 12), 7);
+        step!(F, d, a, b, c, $km!(13, 13), 12);
+        step!(F, c, d, a, b, $km!(14, 14), 17);
+        step!(F, b, c, d, a, $km!(15, 15), 22);
+
+        step!(G, a, b, c, d, $km!(16, 1), 5);
+        step!(G, d, a, b, c, $km!(17, 6), 9);
+        step!(G, c, d, a, b, $km!(18, 11), 14);
+        step!(G, b, c, d, a, $km!(19, 0), 20);
+        step!(G, a, b, c, d, $km!(20, 5), 5);
+        step!(G, d, a, b, c, $km!(21, 10), 9);
+        step!(G, c, d, a, b, $km!(22, 15), 14);
+        step!(G, b, c, d, a, $km!(23, 4), 20);
+        step!(G, a, b, c, d, $km!(24, 9), 5);
+        step!(G, d, a, b, c, $km!(25, 14), 9);
+        step!(G, c, d, a, b, $km!(26, 3), 14);
+        step!(G, b, c, d, a, $km!(27, 8), 20);
+        step!(G, a, b, c, d, $km!(28, 13), 5);
+        step!(G, d, a, b, c, $km!(29, 2), 9);
+        step!(G, c, d, a, b, $km!(30, 7), 14);
+        step!(G, b, c, d, a, $km!(31, 12), 20);
+
+        step!(H, a, b, c, d, $km!(32, 5), 4);
+        step!(H, d, a, b, c, $km!(33, 8), 11);
+        step!(H, c, d, a, b, $km!(34, 11), 16);
+        step!(H, b, c, d, a, $km!(35, 14), 23);
+        step!(H, a, b, c, d, $km!(36, 1), 4);
+        step!(H, d, a, b, c, $km!(37, 4), 11);
+        step!(H, c, d, a, b, $km!(38, 7), 16);
+        step!(H, b, c, d, a, $km!(39, 10), 23);
+        step!(H, a, b, c, d, $km!(40, 13), 4);
+        step!(H, d, a, b, c, $km!(41, 0), 11);
+        step!(H, c, d, a, b, $km!(42, 3), 16);
+        step!(H, b, c, d, a, $km!(43, 6), 23);
+        step!(H, a, b, c, d, $km!(44, 9), 4);
+        step!(H, d, a, b, c, $km!(45, 12), 11);
+        step!(H, c, d, a, b, $km!(46, 15), 16);
+        step!(H, b, c, d, a, $km!(47, 2), 23);
+
+        step!(I, a, b, c, d, $km!(48, 0), 6);
+        step!(I, d, a, b, c, $km!(49, 7), 10);
+        step!(I, c, d, a, b, $km!(50, 14), 15);
+        step!(I, b, c, d, a, $km!(51, 5), 21);
+        step!(I, a, b, c, d, $km!(52, 12), 6);
+        step!(I, d, a, b, c, $km!(53, 3), 10);
+        step!(I, c, d, a, b, $km!(54, 10), 15);
+        step!(I, b, c, d, a, $km!(55, 1), 21);
+        step!(I, a, b, c, d, $km!(56, 8), 6);
+        step!(I, d, a, b, c, $km!(57, 15), 10);
+        step!(I, c, d, a, b, $km!(58, 6), 15);
+        step!(I, b, c, d, a, $km!(59, 13), 21);
+        step!(I, a, b, c, d, $km!(60, 4), 6);
+        step!(I, d, a, b, c, $km!(61, 11), 10);
+        step!(I, c, d, a, b, $km!(62, 2), 15);
+        step!(I, b, c, d, a, $km!(63, 9), 21);
+
+        let [sa, sb, sc, sd] = $state;
+        *sa = sa.wrapping_add(a);
+        *sb = sb.wrapping_add(b);
+        *sc = sc.wrapping_add(c);
+        *sd = sd.wrapping_add(d);
+    }};
+}
+
 /// Compresses one block given as its sixteen little-endian message words
 /// (`m[i]` = bytes `4i..4i+4` read little-endian) into `state`.
-// Fully unrolled: the step functions, rotations and message indices are
-// constants, the words are locals (no indexing, no bounds checks).
 #[inline]
 pub(crate) fn compress_words(state: &mut [u32; 4], m: &[u32; 16]) {
-    let [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15] = *m;
-    let [mut a, mut b, mut c, mut d] = *state;
     // The constants through an opaque reference: as immediates, LLVM's
     // canonicalization moves every `+ K` to the outermost add, after
     // f(b, c, d), which puts it on the chain (one more cycle per step).
     let k: &[u32; 64] = core::hint::black_box(&K);
+    macro_rules! km {
+        ($i:literal, $g:literal) => {
+            k[$i].wrapping_add(m[$g])
+        };
+    }
+    md5_steps!(state, km);
+}
 
-    step!(F, a, b, c, d, m0, k[0], 7);
-    step!(F, d, a, b, c, m1, k[1], 12);
-    step!(F, c, d, a, b, m2, k[2], 17);
-    step!(F, b, c, d, a, m3, k[3], 22);
-    step!(F, a, b, c, d, m4, k[4], 7);
-    step!(F, d, a, b, c, m5, k[5], 12);
-    step!(F, c, d, a, b, m6, k[6], 17);
-    step!(F, b, c, d, a, m7, k[7], 22);
-    step!(F, a, b, c, d, m8, k[8], 7);
-    step!(F, d, a, b, c, m9, k[9], 12);
-    step!(F, c, d, a, b, m10, k[10], 17);
-    step!(F, b, c, d, a, m11, k[11], 22);
-    step!(F, a, b, c, d, m12, k[12], 7);
-    step!(F, d, a, b, c, m13, k[13], 12);
-    step!(F, c, d, a, b, m14, k[14], 17);
-    step!(F, b, c, d, a, m15, k[15], 22);
+/// A constant block with its `K[i] + M[g]` summed once, in step order:
+/// each step of [`compress_keyed`] then adds one word before f. Fewer
+/// operations per step than [`compress_words`] (the chain is the same), for
+/// blocks hashed many times unchanged, such as Sun MD5 crypt's Hamlet text.
+/// Wiped on drop (a block may hold password bytes).
+#[derive(Clone, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub(crate) struct Keyed([u32; 64]);
 
-    step!(G, a, b, c, d, m1, k[16], 5);
-    step!(G, d, a, b, c, m6, k[17], 9);
-    step!(G, c, d, a, b, m11, k[18], 14);
-    step!(G, b, c, d, a, m0, k[19], 20);
-    step!(G, a, b, c, d, m5, k[20], 5);
-    step!(G, d, a, b, c, m10, k[21], 9);
-    step!(G, c, d, a, b, m15, k[22], 14);
-    step!(G, b, c, d, a, m4, k[23], 20);
-    step!(G, a, b, c, d, m9, k[24], 5);
-    step!(G, d, a, b, c, m14, k[25], 9);
-    step!(G, c, d, a, b, m3, k[26], 14);
-    step!(G, b, c, d, a, m8, k[27], 20);
-    step!(G, a, b, c, d, m13, k[28], 5);
-    step!(G, d, a, b, c, m2, k[29], 9);
-    step!(G, c, d, a, b, m7, k[30], 14);
-    step!(G, b, c, d, a, m12, k[31], 20);
+impl Keyed {
+    /// The sums of one block's message words.
+    pub(crate) fn new(m: &[u32; 16]) -> Keyed {
+        let mut km = [0u32; 64];
+        for (i, (slot, k)) in km.iter_mut().zip(K).enumerate() {
+            let g = match i / 16 {
+                0 => i,
+                1 => 5 * i + 1,
+                2 => 3 * i + 5,
+                _ => 7 * i,
+            } % 16;
+            *slot = k.wrapping_add(m.get(g).copied().unwrap_or(0));
+        }
+        Keyed(km)
+    }
+}
 
-    step!(H, a, b, c, d, m5, k[32], 4);
-    step!(H, d, a, b, c, m8, k[33], 11);
-    step!(H, c, d, a, b, m11, k[34], 16);
-    step!(H, b, c, d, a, m14, k[35], 23);
-    step!(H, a, b, c, d, m1, k[36], 4);
-    step!(H, d, a, b, c, m4, k[37], 11);
-    step!(H, c, d, a, b, m7, k[38], 16);
-    step!(H, b, c, d, a, m10, k[39], 23);
-    step!(H, a, b, c, d, m13, k[40], 4);
-    step!(H, d, a, b, c, m0, k[41], 11);
-    step!(H, c, d, a, b, m3, k[42], 16);
-    step!(H, b, c, d, a, m6, k[43], 23);
-    step!(H, a, b, c, d, m9, k[44], 4);
-    step!(H, d, a, b, c, m12, k[45], 11);
-    step!(H, c, d, a, b, m15, k[46], 16);
-    step!(H, b, c, d, a, m2, k[47], 23);
-
-    step!(I, a, b, c, d, m0, k[48], 6);
-    step!(I, d, a, b, c, m7, k[49], 10);
-    step!(I, c, d, a, b, m14, k[50], 15);
-    step!(I, b, c, d, a, m5, k[51], 21);
-    step!(I, a, b, c, d, m12, k[52], 6);
-    step!(I, d, a, b, c, m3, k[53], 10);
-    step!(I, c, d, a, b, m10, k[54], 15);
-    step!(I, b, c, d, a, m1, k[55], 21);
-    step!(I, a, b, c, d, m8, k[56], 6);
-    step!(I, d, a, b, c, m15, k[57], 10);
-    step!(I, c, d, a, b, m6, k[58], 15);
-    step!(I, b, c, d, a, m13, k[59], 21);
-    step!(I, a, b, c, d, m4, k[60], 6);
-    step!(I, d, a, b, c, m11, k[61], 10);
-    step!(I, c, d, a, b, m2, k[62], 15);
-    step!(I, b, c, d, a, m9, k[63], 21);
-
-    let [sa, sb, sc, sd] = state;
-    *sa = sa.wrapping_add(a);
-    *sb = sb.wrapping_add(b);
-    *sc = sc.wrapping_add(c);
-    *sd = sd.wrapping_add(d);
+/// [`compress_words`] of a block prepared as [`Keyed`].
+#[inline]
+pub(crate) fn compress_keyed(state: &mut [u32; 4], keyed: &Keyed) {
+    let km = &keyed.0;
+    macro_rules! km {
+        ($i:literal, $g:literal) => {
+            km[$i]
+        };
+    }
+    md5_steps!(state, km);
 }
 
 /// The sixteen little-endian message words of a block (the form
@@ -211,17 +259,27 @@ pub(crate) fn digest_words(digest: &[u8; 16]) -> [u32; 4] {
     out
 }
 
+/// One block of a [`Plan`]: message words where bytes change between
+/// hashes, `K + M` summed once where none do.
+enum Block {
+    /// A block holding part of C or of the rewritable field.
+    Words([u32; 16]),
+    /// A constant block.
+    Keyed(Keyed),
+}
+
 /// A padded message hashed many times with a previous digest C written into
-/// a fixed 16-byte slot each time (and, for Sun MD5 crypt, a few more bytes
-/// rewritten with [`Plan::set_bytes`]). The blocks before the slot are
-/// constant, so they are compressed once and their result is where every
-/// hash starts; the rest is kept as message words, so C's state words go in
-/// with shifts and masks instead of a byte round trip.
+/// a fixed 16-byte slot each time (and, for Sun MD5 crypt, a field of a few
+/// more bytes rewritten with [`Plan::set_bytes`]). The blocks before the
+/// slot are constant, so they are compressed once and their result is where
+/// every hash starts; the blocks holding C or the field are kept as message
+/// words, so C's state words go in with shifts and masks instead of a byte
+/// round trip; the other blocks after C are constant, kept as [`Keyed`].
 pub(crate) struct Plan {
     /// State after the constant blocks before C.
     start: [u32; 4],
-    /// The message words from the block holding C's first byte to the end.
-    blocks: Zeroizing<Vec<[u32; 16]>>,
+    /// The blocks from the one holding C's first byte to the end.
+    blocks: Vec<Block>,
     /// Byte offset of C in `blocks`.
     c_at: usize,
     /// Bytes of the message before `blocks` (the constant blocks).
@@ -232,22 +290,54 @@ impl Plan {
     /// `padded` is the whole message, already padded ([`pad`]), with C's
     /// slot at byte `c_at` (its 16 bytes are overwritten by every hash).
     pub(crate) fn new(padded: &[u8], c_at: usize) -> Plan {
+        Plan::with_field(padded, c_at, 0..0)
+    }
+
+    /// [`Plan::new`] with the bytes `field` (offsets in `padded`, after C's
+    /// block) rewritable by [`Plan::set_bytes`] between hashes.
+    pub(crate) fn with_field(padded: &[u8], c_at: usize, field: core::ops::Range<usize>) -> Plan {
         let (blocks, _) = padded.as_chunks::<64>();
         let first = (c_at / 64).min(blocks.len());
         let mut start = IV;
         compress(&mut start, blocks.get(..first).unwrap_or_default());
-        let rest = blocks.get(first..).unwrap_or_default().iter().map(words).collect();
-        Plan { start, blocks: Zeroizing::new(rest), c_at: c_at - first * 64, skipped: first * 64 }
+        let varies = |at: usize| {
+            let overlaps = |r: core::ops::Range<usize>| r.start < at + 64 && at < r.end;
+            overlaps(c_at..c_at + 16) || overlaps(field.clone())
+        };
+        let rest = blocks
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, block)| {
+                let w = Zeroizing::new(words(block));
+                if varies((first + i) * 64) {
+                    Block::Words(*w)
+                } else {
+                    Block::Keyed(Keyed::new(&w))
+                }
+            })
+            .collect();
+        Plan { start, blocks: rest, c_at: c_at - first * 64, skipped: first * 64 }
+    }
+
+    /// Message word `w` (counted from the first block of `blocks`), if its
+    /// block is kept as words.
+    fn word_mut(&mut self, w: usize) -> Option<&mut u32> {
+        match self.blocks.get_mut(w / 16) {
+            Some(Block::Words(words)) => words.get_mut(w % 16),
+            _ => None,
+        }
     }
 
     /// Overwrites the message bytes at `at` (an offset in the whole padded
-    /// message, at or after the block that holds C) with `bytes`.
+    /// message, inside the field given to [`Plan::with_field`]) with
+    /// `bytes`. Bytes outside the field and C's blocks are ignored.
     pub(crate) fn set_bytes(&mut self, at: usize, bytes: &[u8]) {
         let Some(rel) = at.checked_sub(self.skipped) else { return };
-        let flat = self.blocks.as_flattened_mut();
         for (i, &byte) in bytes.iter().enumerate() {
             let pos = rel + i;
-            if let Some(w) = flat.get_mut(pos / 4) {
+            if let Some(w) = self.word_mut(pos / 4) {
                 let s = 8 * (pos % 4) as u32;
                 *w = (*w & !(0xff << s)) | (u32::from(byte) << s);
             }
@@ -257,30 +347,54 @@ impl Plan {
     /// Hashes the message with C (as the four state words of its digest) in
     /// its slot; the digest replaces `c`.
     pub(crate) fn hash(&mut self, c: &mut [u32; 4]) {
-        let flat = self.blocks.as_flattened_mut();
         let (q, r) = (self.c_at / 4, self.c_at % 4);
         if r == 0 {
-            if let Some(slot) = flat.get_mut(q..q + 4) {
-                slot.copy_from_slice(c);
+            for (i, &x) in c.iter().enumerate() {
+                if let Some(w) = self.word_mut(q + i) {
+                    *w = x;
+                }
             }
-        } else if let Some([head, mid @ .., tail]) = flat.get_mut(q..q + 5) {
+        } else {
             // C starts r bytes into word q: that word keeps its low r bytes,
-            // word q + 4 its high 4 - r, the three between are C's words
-            // shifted across.
+            // word q + 4 its high 4 - r, the three between are made of two
+            // of C's words each.
             let s = 8 * r as u32;
             let low = u32::MAX >> (32 - s);
-            let [first, .., last] = *c;
-            *head = (*head & low) | (first << s);
-            for (w, (x, y)) in mid.iter_mut().zip(c.iter().zip(c.iter().skip(1))) {
-                *w = (x >> (32 - s)) | (y << s);
+            let [c0, c1, c2, c3] = *c;
+            let across = |x: u32, y: u32| (x >> (32 - s)) | (y << s);
+            // (bits of the word kept, bits from C) for words q..=q + 4.
+            let parts = [
+                (low, c0 << s),
+                (0, across(c0, c1)),
+                (0, across(c1, c2)),
+                (0, across(c2, c3)),
+                (!low, c3 >> (32 - s)),
+            ];
+            for (i, (keep, bits)) in parts.into_iter().enumerate() {
+                if let Some(w) = self.word_mut(q + i) {
+                    *w = (*w & keep) | bits;
+                }
             }
-            *tail = (*tail & !low) | (last >> (32 - s));
         }
         let mut state = self.start;
-        for block in self.blocks.iter() {
-            compress_words(&mut state, block);
+        for block in &self.blocks {
+            match block {
+                Block::Words(m) => compress_words(&mut state, m),
+                Block::Keyed(k) => compress_keyed(&mut state, k),
+            }
         }
         *c = state;
+    }
+}
+
+impl Drop for Plan {
+    fn drop(&mut self) {
+        for block in &mut self.blocks {
+            if let Block::Words(w) = block {
+                w.iter_mut().for_each(|x| *x = 0);
+            }
+        }
+        self.start = [0; 4];
     }
 }
 
@@ -325,7 +439,7 @@ mod tests {
     /// offset mod 4 and slots before, across and after a block boundary.
     #[test]
     fn plan_matches_the_hasher() {
-        for len in [0usize, 1, 3, 5, 39, 40, 47, 48, 50, 55, 56, 63, 64, 70, 100, 130] {
+        for len in [0usize, 1, 3, 5, 39, 40, 47, 48, 50, 55, 56, 63, 64, 70, 100, 130, 200] {
             for c_at in [0usize, 1, 2, 3, 17, 46, 47, 48, 49, 50, 62, 64, 65, 67, 90] {
                 if c_at + 16 > len {
                     continue;
@@ -333,12 +447,17 @@ mod tests {
                 let mut msg: Vec<u8> = (0..len).map(|i| (i * 13 + 5) as u8).collect();
                 let mut padded = msg.clone();
                 pad(&mut padded);
-                let mut plan = Plan::new(&padded, c_at);
+                // A one-byte field past C when there is room, so that some
+                // blocks are words for the field and the rest keyed.
+                let extra = (len > c_at + 18).then_some(c_at + 17);
+                let mut plan = match extra {
+                    Some(at) => Plan::with_field(&padded, c_at, at..at + 1),
+                    None => Plan::new(&padded, c_at),
+                };
                 let mut c: [u32; 4] = [1, 2, 3, 0xdead_beef];
                 for round in 0..3 {
                     let bytes = digest_bytes(&c);
                     msg[c_at..c_at + 16].copy_from_slice(&bytes);
-                    let extra = (len > c_at + 18).then(|| c_at + 17);
                     if let Some(at) = extra {
                         msg[at] = round as u8;
                         plan.set_bytes(at, &[round as u8]);
@@ -365,6 +484,15 @@ mod tests {
             compress_words(&mut ours, &words(&b));
             md5::block_api::compress(&mut theirs, &[b]);
             prop_assert_eq!(ours, theirs);
+        }
+
+        /// A keyed block gives what its words give.
+        #[test]
+        fn keyed_matches_words(state in any::<[u32; 4]>(), m in any::<[u32; 16]>()) {
+            let (mut keyed, mut plain) = (state, state);
+            compress_keyed(&mut keyed, &Keyed::new(&m));
+            compress_words(&mut plain, &m);
+            prop_assert_eq!(keyed, plain);
         }
 
         /// Whole messages against the `md-5` hasher.
