@@ -157,7 +157,10 @@ macro_rules! md5_steps {
 
 /// Compresses one block given as its sixteen little-endian message words
 /// (`m[i]` = bytes `4i..4i+4` read little-endian) into `state`.
-#[inline]
+// Always inlined: in a `Plan`'s loop the state then stays in registers from
+// one block to the next instead of a store and reload on the chain
+// (md5-crypt ~4% and phpass ~8% faster, paired A/B).
+#[inline(always)]
 pub(crate) fn compress_words(state: &mut [u32; 4], m: &[u32; 16]) {
     // The constants through an opaque reference: as immediates, LLVM's
     // canonicalization moves every `+ K` to the outermost add, after
@@ -197,7 +200,7 @@ impl Keyed {
 }
 
 /// [`compress_words`] of a block prepared as [`Keyed`].
-#[inline]
+#[inline(always)]
 pub(crate) fn compress_keyed(state: &mut [u32; 4], keyed: &Keyed) {
     let km = &keyed.0;
     macro_rules! km {
