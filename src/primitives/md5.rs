@@ -11,20 +11,23 @@
 //! so that every operand but `b` is folded in before `b` is ready:
 //!
 //! * `a + K + M` (and in the G steps `c & !d`) is summed while the step
-//!   before still runs;
-//! * F is `((c ^ d) & b) ^ d` (two operations after `b`, and `c ^ d` is
-//!   ready early); `md-5`'s `(b & c) | (!b & d)` needs a `not` on `b` first
-//!   on x86-64 without BMI1 (three operations);
+//!   before still runs. K comes through an opaque reference: as
+//!   immediates, LLVM moves each `+ K` to the outermost add, after f —
+//!   one more cycle on the chain in every step;
+//! * F is `((c ^ d) & b) ^ d` (two operations after `b`, `c ^ d` early);
+//!   `(b & c) | (!b & d)` needs a `not` on `b` first on x86-64 without
+//!   BMI1;
 //! * G is `(b & d) + (c & !d)` as two separate additions (the masks are
 //!   disjoint), so one operation after `b` and then the add;
 //! * H is `b ^ (c ^ d)`, I is `(b | !d) ^ c`, with `c ^ d` and `!d` early.
 //!
 //! The chain is then 5 + 4 + 4 + 5 operations per four steps for F, G, H, I
-//! (`and`/`xor`, add, rotate, add), against 6 + 5 + 4 + 5 otherwise. The
-//! compression also takes the block as sixteen little-endian words, so a
-//! caller can keep its message in words and only write the four digest
-//! words per iteration (no byte round trip). Tested against `md-5` and the
-//! RFC 1321 suite (`tests` below).
+//! (`and`/`xor`, add, rotate, add): ~288 cycles a block, which is what
+//! md5-crypt measures (~0.7 of libxcrypt's time, whose G alone is three
+//! operations after `b`). The compression also takes the block as sixteen
+//! little-endian words, so a caller can keep its message in words and only
+//! write the four digest words per iteration (no byte round trip). Tested
+//! against `md-5` and the RFC 1321 suite (`tests` below).
 
 use zeroize::Zeroizing;
 
