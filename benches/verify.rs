@@ -10,6 +10,10 @@
 //! - `verify/sha512_crypt_5000_pw28`: sha512_crypt at its default 5000 rounds with the
 //!   28-byte password of `scripts/compare.py` (two-block round layouts, the case
 //!   where rehash runs only the rounds of the constant second block);
+//! - `verify/md5_crypt_pw28`, `verify/sun_md5_crypt_34000_pw28`,
+//!   `verify/phpass_log2_13_pw28`, `verify/drupal7_log2_15_pw28`: the iterated
+//!   MD5 families and Drupal 7 with the same password, at `scripts/compare.py`'s
+//!   costs (libxcrypt's C is the reference for the first two there);
 //! - `verify_and_upgrade/md5_hex_to_argon2id_m19456_t2_p1`: a legacy login end to end,
 //!   verify plus the one new Argon2id hash;
 //! - `wrap/md5_crypt_argon2id_m19456_t2_p1`: wrapping one legacy hash.
@@ -135,6 +139,21 @@ fn targets(c: &mut Criterion) {
     g.bench_function("sha512_crypt_5000_pw28", |b| {
         b.iter(|| policy.verify(black_box(b"correct horse battery staple"), sha512))
     });
+    // The iterated-MD5 families (and Drupal 7's SHA-512) with the same
+    // password, at the costs of scripts/compare.py: md5-crypt and Sun MD5
+    // made by libxcrypt's crypt(3), phpass and Drupal 7 by the PHP
+    // algorithm (one MD5 or SHA-512 block per iteration at this length).
+    for (id, stored) in [
+        ("md5_crypt_pw28", "$1$F7rLnocF$Cp7XI.3wYPKb8CUklC05l0"),
+        ("sun_md5_crypt_34000_pw28", "$md5,rounds=34000$F7rLnocF$$RAlm913ecpuhpUsY/NAnp1"),
+        ("phpass_log2_13_pw28", "$P$BF7rLnocF6orKJXS1dEhLUxPDVG7Nm/"),
+        ("drupal7_log2_15_pw28", "$S$DF7rLnocFFT2iK/qa6rvSFkC2aU0WjEHVXuJlgEDC.i8Zf795P1p"),
+    ] {
+        assert!(policy.verify(b"correct horse battery staple", stored).expect("verify").is_valid(), "{id}");
+        g.bench_function(id, |b| {
+            b.iter(|| policy.verify(black_box(b"correct horse battery staple"), stored))
+        });
+    }
     g.finish();
 }
 

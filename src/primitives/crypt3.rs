@@ -6,6 +6,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
+
+use crate::primitives::md5::{digest_bytes, digest_words, pad, Plan};
 use sha1::Sha1;
 
 const CRYPT64: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -478,16 +480,7 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 /// ([`parse_sun_md5_crypt`] does this split). `rounds` is N (0 when absent);
 /// 4096 + N rounds are run.
 pub(crate) fn sun_md5_crypt_checksum(password: &[u8], salt_string: &[u8], rounds: u32) -> String {
-    let mut d: [u8; 16] = Md5::new().chain_update(password).chain_update(salt_string).finalize().into();
-    let mut buf = [0; 20];
-    for round in 0..4096 + u64::from(rounds) {
-        let mut h = Md5::new_with_prefix(d);
-        if coin_toss(&d, round) {
-            h.update(HAMLET);
-        }
-        h.update(decimal(round, &mut buf));
-        d = h.finalize().into();
-    }
+    let d = sun_md5_crypt_digest(password, salt_string, rounds);
     // Same byte transposition as md5_crypt ("$1$").
     let groups = [
         [d[0], d[6], d[12]],
@@ -502,6 +495,45 @@ pub(crate) fn sun_md5_crypt_checksum(password: &[u8], salt_string: &[u8], rounds
     }
     push_crypt64_le(&mut out, u32::from(d[11]), 2);
     out
+}
+
+/// Sun MD5 crypt's raw digest, before the transposition and crypt64 of
+/// [`sun_md5_crypt_checksum`] (same arguments).
+fn sun_md5_crypt_digest(password: &[u8], salt_string: &[u8], rounds: u32) -> [u8; 16] {
+    let mut d: [u8; 16] = Md5::new().chain_update(password).chain_update(salt_string).finalize().into();
+    let mut words = digest_words(&d);
+    let mut buf = [0; 20];
+    // A round hashes `d | [HAMLET] | decimal(round)`: two layouts, each an
+    // MD5 `Plan` over the latency-tuned compression (the message words are
+    // built once; a round writes d as its four state words and the
+    // decimal's bytes in place). Rebuilt only when the decimal gets a digit
+    // longer.
+    let mut plans: Option<(usize, Plan, Plan)> = None;
+    for round in 0..4096 + u64::from(rounds) {
+        let dec = decimal(round, &mut buf);
+        let (heads, tails) = match &mut plans {
+            Some((len, heads, tails)) if *len == dec.len() => (heads, tails),
+            slot => {
+                let layout = |hamlet: &[u8]| {
+                    let mut msg = Vec::with_capacity(16 + hamlet.len() + dec.len() + 72);
+                    msg.extend_from_slice(&[0; 16]);
+                    msg.extend_from_slice(hamlet);
+                    let at = msg.len();
+                    msg.extend_from_slice(dec);
+                    pad(&mut msg);
+                    Plan::with_field(&msg, 0, at..at + dec.len())
+                };
+                let (_, heads, tails) = slot.insert((dec.len(), layout(HAMLET), layout(&[])));
+                (heads, tails)
+            }
+        };
+        let (plan, at) = if coin_toss(&d, round) { (heads, 16 + HAMLET.len()) } else { (tails, 16) };
+        plan.set_bytes(at, dec);
+        plan.hash(&mut words);
+        d = digest_bytes(&words);
+    }
+    words.iter_mut().for_each(|w| *w = 0);
+    d
 }
 
 /// Splits "$md5[,rounds=N]$salt$[$]checksum" into (salt_string, N, checksum), with
@@ -619,6 +651,32 @@ pub(crate) fn parse_bigcrypt(hash: &str) -> Option<([u8; 2], usize)> {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    /// Sun MD5 crypt's rounds as the algorithm reads: a fresh hasher each.
+    fn sun_md5_with_hasher(password: &[u8], salt_string: &[u8], rounds: u32) -> [u8; 16] {
+        let mut d: [u8; 16] = Md5::new().chain_update(password).chain_update(salt_string).finalize().into();
+        let mut buf = [0; 20];
+        for round in 0..4096 + u64::from(rounds) {
+            let mut h = Md5::new_with_prefix(d);
+            if coin_toss(&d, round) {
+                h.update(HAMLET);
+            }
+            h.update(decimal(round, &mut buf));
+            d = h.finalize().into();
+        }
+        d
+    }
+
+    /// The Plan-based rounds against the hasher loop, past the 4-to-5-digit
+    /// change of the round number (round 10000).
+    #[test]
+    fn sun_md5_rounds_match_the_hasher_loop() {
+        for (pw, salt, rounds) in
+            [(&b"passwd"[..], &b"$md5$GUBv0xjJ$"[..], 0), (b"", b"", 6000), (b"x", b"$md5,rounds=7$ab$", 7)]
+        {
+            assert_eq!(sun_md5_crypt_digest(pw, salt, rounds), sun_md5_with_hasher(pw, salt, rounds));
+        }
+    }
 
     fn from_hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()

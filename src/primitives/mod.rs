@@ -4,6 +4,7 @@
 pub(crate) mod argon2;
 pub(crate) mod crypt3;
 pub(crate) mod md;
+pub(crate) mod md5;
 pub(crate) mod plain;
 pub(crate) mod prf;
 pub(crate) mod scrypt;

@@ -230,6 +230,17 @@ fn sha_crypt_on(engine: Engine, hash: Hash, password: &[u8], salt: &[u8], rounds
     c
 }
 
+/// `msg` with SHA-512's padding appended: `0x80`, zeros up to 112 mod 128,
+/// and the length in bits as a 128-bit big-endian number.
+pub(crate) fn pad512(msg: &mut Vec<u8>) {
+    let bits = (msg.len() as u128).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 128 != 112 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bits.to_be_bytes());
+}
+
 /// The layout round `round` hashes: bit 0 = odd round, bit 1 = S' present
 /// (round not a multiple of 3), bit 2 = P' present (not a multiple of 7).
 fn layout_of(round: u32) -> usize {
@@ -244,7 +255,7 @@ fn layout_of(round: u32) -> usize {
 /// that C's state words go in with shifts and masks (no byte round trip); the
 /// blocks after C are constant, so only their rounds run, on a schedule
 /// expanded once.
-struct Plan512 {
+pub(crate) struct Plan512 {
     /// State after the constant blocks before C.
     start: Zeroizing<[u64; 8]>,
     /// The message words of the blocks that hold C (one or two blocks).
@@ -256,7 +267,9 @@ struct Plan512 {
 }
 
 impl Plan512 {
-    fn new(engine: Engine, msg: &[u8], c_at: usize) -> Self {
+    /// `msg` is the whole padded message ([`pad512`]), C's 64-byte slot at
+    /// byte `c_at`.
+    pub(crate) fn new(engine: Engine, msg: &[u8], c_at: usize) -> Self {
         let (blocks, _) = msg.as_chunks::<128>();
         let first = (c_at / 128).min(blocks.len());
         let end = (c_at + 64).div_ceil(128).clamp(first, blocks.len());
@@ -269,7 +282,7 @@ impl Plan512 {
 
     /// Hashes the layout with C (as eight big-endian words) in its slot;
     /// the digest replaces `c`.
-    fn round(&mut self, engine: Engine, c: &mut [u64; 8]) {
+    pub(crate) fn round(&mut self, engine: Engine, c: &mut [u64; 8]) {
         let flat = self.var.as_flattened_mut();
         let (q, r) = (self.c_at / 8, self.c_at % 8);
         if r == 0 {

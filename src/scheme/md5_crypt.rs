@@ -1,6 +1,7 @@
 //! md5-crypt (`$1$`) and Apache's apr1 (`$apr1$`), written here: no
-//! maintained crate provides them. The 1000 rounds run on `md5`'s block
-//! compression over the 8 round layouts built once.
+//! maintained crate provides them. The setup digests use the `md-5`
+//! hasher; the 1000 rounds run on the latency-tuned MD5 compression of
+//! `primitives::md5` over the 8 round layouts built once.
 
 use md5::{Digest as _, Md5};
 use std::borrow::Cow;
@@ -11,6 +12,7 @@ use super::{Family, Kdf};
 use crate::catalogue::{Identified, Params, Scheme};
 use crate::encoding::{crypt64_le, is_crypt64, is_crypt_salt};
 use crate::error::{Error, Result};
+use crate::primitives::md5::{digest_bytes, digest_words, pad, Plan};
 
 pub(crate) struct Md5Crypt<'a> {
     apr1: bool,
@@ -59,15 +61,16 @@ impl Family for Md5Crypt<'_> {
 /// md5-crypt's 1000 rounds. Round `i` hashes `A | [salt] | [pw] | B` with
 /// A = pw for odd i, else the previous digest C; salt when i % 3 ≠ 0; pw when
 /// i % 7 ≠ 0; B = C for odd i, else pw. Those are 8 message layouts whose
-/// length, padding and block split never change: each is built once, and a
-/// round only writes C into its slot and runs the MD5 compression on the
-/// blocks (`md5::block_api::compress`) — no hasher, buffering or padding per
-/// round. Checked against the md5_crypt vectors and the hasher-based loop
-/// (`tests` below).
+/// length, padding and block split never change: each is built once as an
+/// MD5 [`Plan`], and a round only writes C's four state words into its slot
+/// and runs the latency-tuned compression (`primitives::md5`) on the blocks
+/// from the one holding C — the blocks before C (an odd round's `pw | salt
+/// | pw` when that fills a block) are compressed once, not every round. C
+/// stays in state words from the first round to the last. Checked against
+/// the md5_crypt vectors and the hasher-based loop (`tests` below).
 fn md5_crypt_rounds(pw: &[u8], salt: &[u8], c: &mut [u8; 16]) {
-    const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
     // Layout k: bit 0 = odd round, bit 1 = salt present, bit 2 = pw present.
-    let layouts: Vec<(Zeroizing<Vec<[u8; 64]>>, usize)> = (0..8u8)
+    let mut plans: Vec<Plan> = (0..8u8)
         .map(|k| {
             let (odd, with_salt, with_pw) = (k & 1 == 1, k & 2 == 2, k & 4 == 4);
             let mut msg = Zeroizing::new(Vec::with_capacity(3 * pw.len() + salt.len() + 16 + 72));
@@ -90,40 +93,20 @@ fn md5_crypt_rounds(pw: &[u8], salt: &[u8], c: &mut [u8; 16]) {
             } else {
                 msg.extend_from_slice(pw);
             }
-            let bits = (msg.len() as u64).wrapping_mul(8);
-            msg.push(0x80);
-            while msg.len() % 64 != 56 {
-                msg.push(0);
-            }
-            msg.extend_from_slice(&bits.to_le_bytes());
-            let blocks: Vec<[u8; 64]> = msg
-                .chunks_exact(64)
-                .map(|ch| {
-                    let mut b = [0u8; 64];
-                    b.copy_from_slice(ch);
-                    b
-                })
-                .collect();
-            (Zeroizing::new(blocks), c_at)
+            pad(&mut msg);
+            Plan::new(&msg, c_at)
         })
         .collect();
-    let mut layouts = layouts;
+    let mut words = Zeroizing::new(digest_words(c));
     for round in 0..1000u32 {
-        let k =
-            usize::from(round & 1 == 1) | usize::from(round % 3 != 0) << 1 | usize::from(round % 7 != 0) << 2;
-        let Some((blocks, c_at)) = layouts.get_mut(k) else { continue };
-        for (i, byte) in c.iter().enumerate() {
-            let at = *c_at + i;
-            if let Some(slot) = blocks.get_mut(at / 64).and_then(|b| b.get_mut(at % 64)) {
-                *slot = *byte;
-            }
-        }
-        let mut state = IV;
-        md5::block_api::compress(&mut state, blocks);
-        for (out, word) in c.chunks_exact_mut(4).zip(state.iter()) {
-            out.copy_from_slice(&word.to_le_bytes());
+        let k = usize::from(round & 1 == 1)
+            | usize::from(!round.is_multiple_of(3)) << 1
+            | usize::from(!round.is_multiple_of(7)) << 2;
+        if let Some(plan) = plans.get_mut(k) {
+            plan.hash(&mut words);
         }
     }
+    *c = digest_bytes(&words);
 }
 
 /// Poul-Henning Kamp's md5-crypt: 1000 rounds of MD5 over password, salt and
