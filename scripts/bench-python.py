@@ -23,7 +23,8 @@ Install the package built for release first:
     pip install ./bindings/python   (or the wheel of `maturin build --release`)
     pip install argon2-cffi libpass   (libpass: the maintained passlib; installing
     the old passlib 1.7.4 over it breaks its bcrypt with bcrypt 5)
-Usage: scripts/bench-python.py [--rounds N]
+Usage: scripts/bench-python.py [--rounds N] [--only threads] [--thread-rounds N]
+       [--memory-kib M]  (m of the thread measure's hash; default 19456)
 """
 
 import argparse
@@ -157,16 +158,16 @@ def md5_section(rounds):
     return out
 
 
-def threads_section(rounds, per_thread=6):
-    """1 thread, then 2 threads at once, each `per_thread` Argon2id verifies;
-    rehash and, as the control under the same host load, argon2-cffi (which
-    releases the GIL too)."""
+def threads_section(rounds, per_thread=6, memory_kib=19456):
+    """1 thread, then 2 threads at once, each `per_thread` Argon2id verifies of
+    the same argon2-cffi-made hash (t=2, p=1, `memory_kib`); rehash and, as the
+    control under the same host load, argon2-cffi (which releases the GIL too)."""
     import argon2
 
     ctx = rehash.Context()
-    h = ctx.hash(PASSWORD)
-    ph = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+    ph = argon2.PasswordHasher(time_cost=2, memory_cost=memory_kib, parallelism=1)
     hc = ph.hash(PASSWORD)
+    h = hc
     fns = {"rehash": lambda: ctx.verify(PASSWORD, h), "argon2_cffi": lambda: ph.verify(hc, PASSWORD)}
 
     def timed(fn, n):
@@ -225,19 +226,21 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--thread-rounds", type=int, default=40)
     ap.add_argument("--only", choices=["threads"], help="run only the 1- and 2-thread measure")
+    ap.add_argument("--memory-kib", type=int, default=19456,
+                    help="Argon2id m of the thread measure (default 19456, the OWASP floor)")
     args = ap.parse_args()
     print(f"machine: {machine()}")
     print(f"rehash {rehash.__version__} from {rehash._rehash.__file__}")
     print(f"load average before: {open('/proc/loadavg').read().strip()}")
     if args.only == "threads":
-        t = threads_section(args.thread_rounds)
+        t = threads_section(args.thread_rounds, memory_kib=args.memory_kib)
         print(json.dumps(t, indent=2))
         print_threads(t)
         print(f"load average after: {open('/proc/loadavg').read().strip()}")
         return
     a = argon2_section(args.rounds)
     m = md5_section(args.rounds)
-    t = threads_section(args.thread_rounds)
+    t = threads_section(args.thread_rounds, memory_kib=args.memory_kib)
     print(f"load average after: {open('/proc/loadavg').read().strip()}")
     print(json.dumps({"argon2id": a, "md5": m, "threads": t}, indent=2))
     print()

@@ -3,6 +3,7 @@
 machine, over the same stored hashes, and write the table into BENCHMARKS.md.
 
     python3 scripts/compare.py            # installs nothing; see below
+    python3 scripts/compare.py --c        # against C: libxcrypt, libsodium, OpenSSL
     pip install -r scripts/compare-requirements.txt   # once: the peers
 
 rehash is timed by examples/timings.rs (Policy::verify end to end, release
@@ -15,6 +16,13 @@ seconds, lands on both sides of every ratio. The list is gone through
 COMPARE_REPEATS times (default 3); reported: medians over the repeats of the
 median, p10 and p90 of each side and of the paired ratio (below 1 means
 rehash is faster).
+
+`--c` compares rehash with the C implementations family by family instead
+(section "rehash against C, family by family" of BENCHMARKS.md): the C side
+is timed in-process by scripts/ctime.c (built with cc, linked to libxcrypt,
+libsodium loaded when present), alternately with rehash's samples; every
+stored hash is made by the C library. COMPARE_ONLY=<substring> times only the
+families whose name contains it.
 """
 import datetime
 import hashlib
@@ -392,6 +400,7 @@ def c_families(pw):
     that rehash and libxcrypt (or libsodium) both implement, each hash made
     by the C library itself."""
     import ctypes
+    import ctypes.util
     lib = ctypes.CDLL("libcrypt.so.1")
     lib.crypt_gensalt.restype = ctypes.c_char_p
     lib.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_int]
@@ -418,12 +427,18 @@ def c_families(pw):
         ("DES crypt", made(""), {"scheme": "des_crypt"}, ["libxcrypt"]),
         ("FreeBSD NT hash (`$3$$`)", made("$3$"), {}, ["libxcrypt"]),
     ]
-    try:
-        import argon2
-        a = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).hash(pw)
-        out.append(("Argon2id (m 19456, t 2, p 1)", a, {}, ["libsodium"]))
-    except ImportError:
-        print("argon2-cffi missing: no Argon2id row (pip install argon2-cffi)", file=sys.stderr)
+    try:  # Argon2id made by libsodium itself (crypto_pwhash_str: Argon2id v1.3)
+        sodium = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+        if sodium.sodium_init() < 0:
+            raise OSError("sodium_init failed")
+        buf = ctypes.create_string_buffer(128)
+        sodium.crypto_pwhash_str.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulonglong,
+                                             ctypes.c_ulonglong, ctypes.c_size_t]
+        if sodium.crypto_pwhash_str(buf, pw.encode(), len(pw.encode()), 2, 19456 * 1024) != 0:
+            raise OSError("crypto_pwhash_str failed")
+        out.append(("Argon2id (m 19456, t 2, p 1)", buf.value.decode(), {}, ["libsodium"]))
+    except OSError as e:
+        print(f"no libsodium ({e}): no Argon2id row", file=sys.stderr)
     return out
 
 

@@ -1,6 +1,6 @@
 //! Block compression with explicit AVX2 and AVX-512F vectors.
 //!
-//! This module and `hugepage` are the only places in rehash with `unsafe`:
+//! This module is the only place in rehash-argon2 with `unsafe`:
 //! calling a `#[target_feature]` function (sound only on a CPU that has the
 //! feature, which the [`Avx2`] / [`Avx512`] tokens prove: they can only be
 //! made by run-time detection) and unaligned vector loads and stores inside a

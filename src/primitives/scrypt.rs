@@ -15,8 +15,10 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use super::prf::Prf;
 
-/// Salsa20/8 core (RFC 7914 §3) on one 64-byte block, in place.
-fn salsa20_8(b: &mut [u32; 16]) {
+/// The Salsa20 core (RFC 7914 §3) with `double_rounds` double rounds and
+/// the feed-forward, on one 64-byte block in place: 4 for scrypt's
+/// Salsa20/8, 1 for yescrypt's Salsa20/2 (`super::yescrypt`).
+pub(super) fn salsa20_core(b: &mut [u32; 16], double_rounds: usize) {
     let mut x = *b;
     macro_rules! q {
         ($a:expr, $b:expr, $c:expr, $d:expr) => {
@@ -26,7 +28,7 @@ fn salsa20_8(b: &mut [u32; 16]) {
             x[$a] ^= x[$d].wrapping_add(x[$c]).rotate_left(18);
         };
     }
-    for _ in 0..4 {
+    for _ in 0..double_rounds {
         // Columns, then rows.
         q!(0, 4, 8, 12);
         q!(5, 9, 13, 1);
@@ -40,6 +42,12 @@ fn salsa20_8(b: &mut [u32; 16]) {
     for (b, x) in b.iter_mut().zip(x.iter()) {
         *b = b.wrapping_add(*x);
     }
+}
+
+/// Salsa20/8 (RFC 7914 §3) on one 64-byte block, in place.
+#[inline(always)]
+fn salsa20_8(b: &mut [u32; 16]) {
+    salsa20_core(b, 4);
 }
 
 /// BlockMix (RFC 7914 §4): `out` = the 2r Salsa20/8 outputs of `input`,

@@ -213,32 +213,10 @@ fn salsa20(b: &mut Sub, double_rounds: usize) {
     for (i, w) in b.iter().flat_map(|d| [*d as u32, (d >> 32) as u32]).enumerate() {
         nat[(i * 5) % 16] = w;
     }
-    let mut x = nat;
-    macro_rules! q {
-        ($a:expr, $b:expr, $c:expr, $d:expr) => {
-            x[$b] ^= x[$a].wrapping_add(x[$d]).rotate_left(7);
-            x[$c] ^= x[$b].wrapping_add(x[$a]).rotate_left(9);
-            x[$d] ^= x[$c].wrapping_add(x[$b]).rotate_left(13);
-            x[$a] ^= x[$d].wrapping_add(x[$c]).rotate_left(18);
-        };
-    }
-    for _ in 0..double_rounds {
-        q!(0, 4, 8, 12);
-        q!(5, 9, 13, 1);
-        q!(10, 14, 2, 6);
-        q!(15, 3, 7, 11);
-        q!(0, 1, 2, 3);
-        q!(5, 6, 7, 4);
-        q!(10, 11, 8, 9);
-        q!(15, 12, 13, 14);
-    }
-    for (n, x) in nat.iter_mut().zip(x.iter()) {
-        *n = n.wrapping_add(*x);
-    }
+    super::scrypt::salsa20_core(&mut nat, double_rounds);
     for (m, d) in b.iter_mut().enumerate() {
         *d = u64::from(nat[(10 * m) % 16]) | u64::from(nat[(2 * m + 1) * 5 % 16]) << 32;
     }
-    x.zeroize();
     nat.zeroize();
 }
 
