@@ -142,8 +142,10 @@ const SBOX: [[u8; 64]; 8] = [
 ];
 
 /// S-box output already run through P, indexed by the raw 6-bit S-box input,
-/// so a round costs eight lookups instead of two bit permutations.
-static SP: [[u32; 64]; 8] = build_sp();
+/// so a round costs eight lookups instead of two bit permutations. 256
+/// entries a box (those from 64 on are zero and never read): a `u8` index
+/// needs no mask or bounds check on the round's dependency chain.
+static SP: [[u32; 256]; 8] = build_sp();
 
 // The index is masked to the table's size (or, in const fns, a compile-time
 // table walk): it cannot be out of bounds.
@@ -213,8 +215,8 @@ const fn invert(table: &[u8; 64]) -> [u8; 64] {
 // The index is masked to the table's size (or, in const fns, a compile-time
 // table walk): it cannot be out of bounds.
 #[allow(clippy::indexing_slicing)]
-const fn build_sp() -> [[u32; 64]; 8] {
-    let mut sp = [[0; 64]; 8];
+const fn build_sp() -> [[u32; 256]; 8] {
+    let mut sp = [[0; 256]; 8];
     let mut b = 0;
     while b < 8 {
         let mut v = 0;
@@ -231,56 +233,61 @@ const fn build_sp() -> [[u32; 64]; 8] {
     sp
 }
 
-/// Sixteen 48-bit subkeys, each split in two 24-bit halves to meet the salt swap.
-type Schedule = [(u32, u32); 16];
+/// Sixteen 48-bit subkeys, each as the eight 6-bit values XORed into the
+/// E-box windows (window `k` feeds S-box `k`).
+type Schedule = [[u8; 8]; 16];
 
 fn key_schedule(key: u64) -> Schedule {
     const MASK28: u32 = 0x0FFF_FFFF;
     let cd = permute_bytes(&PC1_BYTES, 64, key);
     let (mut c, mut d) = ((cd >> 28) as u32, cd as u32 & MASK28);
-    let mut ks = [(0, 0); 16];
+    let mut ks = [[0; 8]; 16];
     for (k, s) in ks.iter_mut().zip(SHIFTS) {
         c = ((c << s) | (c >> (28 - s))) & MASK28;
         d = ((d << s) | (d >> (28 - s))) & MASK28;
         let sub = permute_bytes(&PC2_BYTES, 56, (u64::from(c) << 28) | u64::from(d));
-        *k = ((sub >> 24) as u32, sub as u32 & 0xFF_FFFF);
+        for (j, w) in (0u32..).zip(k.iter_mut()) {
+            *w = (sub >> (42 - 6 * j)) as u8 & 63;
+        }
     }
     ks
 }
 
-/// Round function. `saltbits` swaps E-box output bit i with bit i+24 where set,
-/// which is how crypt(3) perturbs DES so stock DES hardware cannot be used.
+/// crypt(3)'s salt as a mask per pair of E-box windows: salt bit i swaps E
+/// output bit i with bit i + 24 (counted from the most significant), i.e.
+/// a bit of window `j` with the same bit of window `j + 4` — which is how
+/// crypt(3) perturbs DES so stock DES hardware cannot be used.
+fn salt_masks(saltbits: u32) -> [u8; 4] {
+    [0u32, 1, 2, 3].map(|j| (saltbits >> (18 - 6 * j)) as u8 & 63)
+}
+
+/// Round function on the E-box windows directly: window `j` of E(R) is bits
+/// `4j − 1 … 4j + 4` of R (wrapping), i.e. the low six bits of R rotated
+/// left by `4j + 5`. The salt swap is a per-pair select and the subkey one
+/// XOR per window, so the chain from R to the next half is rotate, mask,
+/// select, XOR, load, OR tree.
 // The index is masked to the table's size (or, in const fns, a compile-time
 // table walk): it cannot be out of bounds.
 #[allow(clippy::indexing_slicing)]
-fn feistel(r: u32, (kl, kr): (u32, u32), saltbits: u32) -> u32 {
-    // E takes eight overlapping 6-bit windows starting one bit left of R
-    // (wrapping around): window k covers bits 4k..4k+5 of R rotated right by one.
-    let x = r.rotate_right(1);
-    let w = |k: u32| x.rotate_left(4 * k + 6) & 63;
-    let mut a = (w(0) << 18) | (w(1) << 12) | (w(2) << 6) | w(3);
-    let mut b = (w(4) << 18) | (w(5) << 12) | (w(6) << 6) | w(7);
-    let swap = (a ^ b) & saltbits;
-    a ^= swap ^ kl;
-    b ^= swap ^ kr;
-    let [s0, s1, s2, s3, s4, s5, s6, s7] = &SP;
-    let at = |t: &[u32; 64], v: u32| t[(v & 63) as usize];
-    at(s0, a >> 18)
-        | at(s1, a >> 12)
-        | at(s2, a >> 6)
-        | at(s3, a)
-        | at(s4, b >> 18)
-        | at(s5, b >> 12)
-        | at(s6, b >> 6)
-        | at(s7, b)
+#[inline(always)]
+fn feistel(r: u32, k: &[u8; 8], salt: &[u8; 4]) -> u32 {
+    let w = |n: u32| r.rotate_left(n) as u8 & 63;
+    let mut out = 0;
+    for j in 0..4 {
+        let (a, b, m) = (w(4 * j as u32 + 5), w(4 * j as u32 + 21), salt[j]);
+        let (a, b) = ((a & !m) | (b & m), (b & !m) | (a & m));
+        out |= SP[j][usize::from(a ^ k[j])] | SP[j + 4][usize::from(b ^ k[j + 4])];
+    }
+    out
 }
 
 /// `count` back-to-back DES encryptions of the halves (IP/FP omitted in
 /// between since they cancel).
 fn des_iterate(ks: &Schedule, saltbits: u32, mut l: u32, mut r: u32, count: u32) -> u64 {
+    let salt = salt_masks(saltbits);
     for _ in 0..count {
-        for &k in ks {
-            (l, r) = (r, l ^ feistel(r, k, saltbits));
+        for k in ks {
+            (l, r) = (r, l ^ feistel(r, k, &salt));
         }
         (l, r) = (r, l);
     }
