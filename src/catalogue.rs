@@ -95,7 +95,7 @@ catalogue! {
     Apr1: "apr1", Some(1600), Legacy, false, true, "`$apr1$salt$hash` (Apache)";
     Sha256Crypt: "sha256_crypt", Some(7400), Legacy, false, true, "`$5$[rounds=N$]salt$hash`";
     Sha512Crypt: "sha512_crypt", Some(1800), Legacy, false, true, "`$6$[rounds=N$]salt$hash`";
-    Bcrypt: "bcrypt", Some(3200), Modern, false, true, "`$2a$`, `$2b$`, `$2y$` + cost + salt + hash";
+    Bcrypt: "bcrypt", Some(3200), Modern, false, true, "`$2a$`, `$2b$`, `$2x$`, `$2y$` + cost + salt + hash";
     BcryptSha256: "bcrypt_sha256", None, Modern, false, true, "`$bcrypt-sha256$v=2,t=2b,r=N$salt$hash` (passlib)";
     DesCrypt: "des_crypt", Some(1500), Legacy, true, true, "13 chars, traditional crypt(3)";
     BsdiCrypt: "bsdi_crypt", Some(12400), Legacy, false, true, "`_` + 19 chars, BSDi extended DES";
