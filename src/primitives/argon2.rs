@@ -4,7 +4,7 @@
 //! `rehash-argon2` workspace crate); callers check the parameters against
 //! the ceilings before calling.
 
-use std::sync::Mutex;
+use super::pool::Pool;
 
 use rehash_argon2::{hash_into, Algorithm, Block, Inputs, Options, Version};
 use zeroize::Zeroize as _;
@@ -28,39 +28,21 @@ pub(crate) fn run(
     })
 }
 
-/// Argon2 memory arenas, reused across hashes: a verify takes the smallest
-/// pooled arena that fits (or allocates one), and gives it back wiped. Reuse
-/// keeps pages faulted in and, above all, keeps the process's memory bounded
-/// by the number of concurrent computations: allocating and freeing 19 MiB per
-/// login let glibc's per-thread arenas grow the resident set without bound
-/// under concurrent logins (measured: 2.2 GiB for 500 logins under a 256 MiB
-/// limiter budget, see BENCHMARKS.md).
-static ARENAS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
-
-/// Arenas kept for reuse; more concurrent computations than this allocate and
-/// free their own.
-const ARENAS_KEPT: usize = 32;
+/// Argon2 memory arenas, reused across hashes (see [`Pool`]). Above all the
+/// pool keeps the process's memory bounded by the number of concurrent
+/// computations: allocating and freeing 19 MiB per login let glibc's
+/// per-thread arenas grow the resident set without bound under concurrent
+/// logins (measured: 2.2 GiB for 500 logins under a 256 MiB limiter budget,
+/// see BENCHMARKS.md). At most 32 are kept.
+static ARENAS: Pool<Vec<Block>> = Pool::new(32);
 
 fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let pooled = ARENAS.lock().ok().and_then(|mut pool| {
-        let best = pool
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.len() >= n)
-            .min_by_key(|(_, a)| a.len())
-            .map(|(i, _)| i)?;
-        Some(pool.swap_remove(best))
-    });
-    let mut arena = pooled.unwrap_or_else(|| new_arena(n));
+    let mut arena = ARENAS.take(n, Vec::len).unwrap_or_else(|| new_arena(n));
     let out = f(&mut arena);
     // The blocks are derived from the password: wipe before anyone else sees them.
     let used = n.min(arena.len());
     arena.iter_mut().take(used).for_each(|b| b.zeroize());
-    if let Ok(mut pool) = ARENAS.lock() {
-        if pool.len() < ARENAS_KEPT {
-            pool.push(arena);
-        }
-    }
+    ARENAS.give_back(arena);
     out
 }
 
@@ -76,23 +58,13 @@ fn new_arena(n: usize) -> Vec<Block> {
 }
 
 /// Fill the arena pool with up to `count` pre-faulted arenas of `n` blocks
-/// (the pool keeps at most [`ARENAS_KEPT`]); returns how many it now holds
-/// that fit.
+/// (the pool keeps at most 32); returns how many it now holds that fit.
 pub(crate) fn prewarm(n: usize, count: usize) -> usize {
-    let have = ARENAS.lock().map(|pool| pool.iter().filter(|a| a.len() >= n).count()).unwrap_or(0);
-    let want = count.min(ARENAS_KEPT).saturating_sub(have);
-    let fresh: Vec<Vec<Block>> = (0..want).map(|_| new_arena(n)).collect();
-    match ARENAS.lock() {
-        Ok(mut pool) => {
-            for a in fresh {
-                if pool.len() < ARENAS_KEPT {
-                    pool.push(a);
-                }
-            }
-            pool.iter().filter(|a| a.len() >= n).count()
-        }
-        Err(_) => 0,
+    let want = count.min(ARENAS.kept()).saturating_sub(ARENAS.count(n, Vec::len));
+    for _ in 0..want {
+        ARENAS.give_back(new_arena(n));
     }
+    ARENAS.count(n, Vec::len)
 }
 
 /// The raw 32-byte Argon2id v19 tag of `password` (the outer hash of a

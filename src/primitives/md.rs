@@ -44,6 +44,26 @@ impl Md {
     }
 }
 
+/// Merkle–Damgård padding appended to `msg`: `0x80`, zeros up to
+/// `block − len_bytes` mod `block`, then the message length in bits in
+/// `len_bytes` bytes — little-endian for MD5, big-endian for SHA-2. The
+/// iterated families (md5-crypt, SHA-crypt, phpass, Drupal 7) pad each
+/// message layout once with it and then compress blocks directly.
+pub(crate) fn pad(msg: &mut Vec<u8>, block: usize, len_bytes: usize, little_endian: bool) {
+    let bits = (msg.len() as u128).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % block != block - len_bytes {
+        msg.push(0);
+    }
+    let len_bytes = len_bytes.min(16);
+    if little_endian {
+        msg.extend_from_slice(bits.to_le_bytes().get(..len_bytes).unwrap_or_default());
+    } else {
+        let be = bits.to_be_bytes();
+        msg.extend_from_slice(be.get(16 - len_bytes..).unwrap_or_default());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,12 +237,7 @@ pub(crate) fn compress(state: &mut [u32; 4], blocks: &[[u8; 64]]) {
 /// `msg` with MD5's padding appended: `0x80`, zeros up to 56 mod 64, and the
 /// length in bits, little-endian.
 pub(crate) fn pad(msg: &mut Vec<u8>) {
-    let bits = (msg.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bits.to_le_bytes());
+    super::md::pad(msg, 64, 8, true);
 }
 
 /// The 16-byte digest of a state.

@@ -6,6 +6,7 @@ pub(crate) mod crypt3;
 pub(crate) mod md;
 pub(crate) mod md5;
 pub(crate) mod plain;
+pub(crate) mod pool;
 pub(crate) mod prf;
 pub(crate) mod scrypt;
 pub(crate) mod sha_crypt;

@@ -9,7 +9,7 @@
 //! Rust. The crate's `Params::new` still validates the parameters, and the
 //! tests compare this core with the crate (property test) and RFC 7914 §12.
 
-use std::sync::Mutex;
+use super::pool::Pool;
 
 use zeroize::{Zeroize as _, Zeroizing};
 
@@ -92,9 +92,8 @@ fn ro_mix(b: &mut [[u32; 16]], v: &mut [[u32; 16]], scratch: &mut [[u32; 16]], n
 }
 
 /// V arrays kept for reuse (each up to the ceiling's size; a login server
-/// verifies few scrypt hashes at once).
-static POOL: Mutex<Vec<Vec<[u32; 16]>>> = Mutex::new(Vec::new());
-const POOL_KEPT: usize = 4;
+/// verifies few scrypt hashes at once): at most 4.
+static POOL: Pool<Vec<[u32; 16]>> = Pool::new(4);
 
 /// scrypt(password, salt, N = 2^log_n, r, p) into `out`. The parameters
 /// must have passed `scrypt::Params::new` and the ceilings.
@@ -114,23 +113,14 @@ pub(crate) fn scrypt(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32, ou
             .collect(),
     );
     let need = n * r2;
-    let pooled = POOL.lock().ok().and_then(|mut pool| {
-        let best = pool.iter().enumerate().filter(|(_, a)| a.len() >= need).min_by_key(|(_, a)| a.len());
-        let i = best.map(|(i, _)| i)?;
-        Some(pool.swap_remove(i))
-    });
-    let mut v = pooled.unwrap_or_else(|| vec![[0u32; 16]; need]);
+    let mut v = POOL.take(need, Vec::len).unwrap_or_else(|| vec![[0u32; 16]; need]);
     let mut scratch = Zeroizing::new(vec![[0u32; 16]; r2]);
     for chunk in b.chunks_exact_mut(r2) {
         ro_mix(chunk, &mut v, &mut scratch, n);
     }
     // V holds password-derived blocks: wipe before anyone else gets it.
     v.iter_mut().take(need).for_each(|blk| blk.zeroize());
-    if let Ok(mut pool) = POOL.lock() {
-        if pool.len() < POOL_KEPT {
-            pool.push(v);
-        }
-    }
+    POOL.give_back(v);
     for (c, w) in bytes.chunks_exact_mut(64).zip(b.iter()) {
         for (d, x) in c.chunks_exact_mut(4).zip(w.iter()) {
             d.copy_from_slice(&x.to_le_bytes());

@@ -185,13 +185,7 @@ fn sha_crypt_on(engine: Engine, hash: Hash, password: &[u8], salt: &[u8], rounds
             } else {
                 msg.extend_from_slice(&p2);
             }
-            let bits = (msg.len() as u128).wrapping_mul(8);
-            msg.push(0x80);
-            while msg.len() % block != block - len_field {
-                msg.push(0);
-            }
-            let be = bits.to_be_bytes();
-            msg.extend_from_slice(be.get(be.len() - len_field..).unwrap_or_default());
+            super::md::pad(&mut msg, block, len_field, false);
             (msg, c_at)
         })
         .collect();
@@ -233,12 +227,7 @@ fn sha_crypt_on(engine: Engine, hash: Hash, password: &[u8], salt: &[u8], rounds
 /// `msg` with SHA-512's padding appended: `0x80`, zeros up to 112 mod 128,
 /// and the length in bits as a 128-bit big-endian number.
 pub(crate) fn pad512(msg: &mut Vec<u8>) {
-    let bits = (msg.len() as u128).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 128 != 112 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bits.to_be_bytes());
+    super::md::pad(msg, 128, 16, false);
 }
 
 /// The layout round `round` hashes: bit 0 = odd round, bit 1 = S' present

@@ -23,7 +23,7 @@
 //! 2m + 1). In that order pwxform's lanes are plain `u64`s, and the
 //! conversion happens only when a lane enters or leaves SMix.
 
-use std::sync::Mutex;
+use super::pool::Pool;
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
@@ -394,21 +394,19 @@ struct Work {
 }
 
 /// Work areas kept for reuse (each up to the ceiling's size; a login server
-/// verifies few yescrypt hashes at once).
-static POOL: Mutex<Vec<Work>> = Mutex::new(Vec::new());
-const POOL_KEPT: usize = 4;
+/// verifies few yescrypt hashes at once): at most 4.
+static POOL: Pool<Work> = Pool::new(4);
 
 impl Work {
     /// A work area with at least `v` sub-blocks of V, `s` of S-boxes and
     /// `xy` of scratch: the smallest pooled one whose V is large enough, or
     /// a new one.
     fn take(v: usize, s: usize, xy: usize) -> Work {
-        let pooled = POOL.lock().ok().and_then(|mut pool| {
-            let best = pool.iter().enumerate().filter(|(_, w)| w.v.len() >= v).min_by_key(|(_, w)| w.v.len());
-            let i = best.map(|(i, _)| i)?;
-            Some(pool.swap_remove(i))
+        let mut w = POOL.take(v, |w: &Work| w.v.len()).unwrap_or_else(|| Work {
+            v: vec![[0; 8]; v],
+            s: Vec::new(),
+            xy: Vec::new(),
         });
-        let mut w = pooled.unwrap_or_else(|| Work { v: vec![[0; 8]; v], s: Vec::new(), xy: Vec::new() });
         // Pooled areas are all zeros, so growing keeps them so.
         if w.s.len() < s {
             w.s.resize(s, [0; 8]);
@@ -425,11 +423,7 @@ impl Work {
         self.v.iter_mut().take(v).for_each(|b| b.zeroize());
         self.s.zeroize();
         self.xy.zeroize();
-        if let Ok(mut pool) = POOL.lock() {
-            if pool.len() < POOL_KEPT {
-                pool.push(self);
-            }
-        }
+        POOL.give_back(self);
     }
 }
 
